@@ -1,0 +1,24 @@
+"""Command-line interface. Heavy imports (LiteLLM, docker) happen inside commands."""
+
+from __future__ import annotations
+
+import sys
+
+from .._errors import HarnessError
+from ._app import app
+
+# Each module registers its commands on `app` (or a sub-app) when imported.
+from . import _round as _round  # noqa: E402
+from . import _sandbox as _sandbox  # noqa: E402
+from . import _task as _task  # noqa: E402
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console-script entry point: user errors print one clear message, exit code 2."""
+    try:
+        app()
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

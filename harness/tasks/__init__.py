@@ -1,0 +1,14 @@
+"""Task folders: question tasks and build tasks with hidden tests."""
+
+from ._load import REFERENCE_DIR_NAMES, load_task
+from ._models import BuildTask, BuildTaskFile, QuestionTask, QuestionTaskFile, Task
+
+__all__ = [
+    "REFERENCE_DIR_NAMES",
+    "BuildTask",
+    "BuildTaskFile",
+    "QuestionTask",
+    "QuestionTaskFile",
+    "Task",
+    "load_task",
+]

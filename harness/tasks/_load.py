@@ -1,0 +1,78 @@
+"""Load task folders, with errors that name the file and what is wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .._errors import TaskError
+from .._validation import describe_validation_error
+from ._models import BuildTask, BuildTaskFile, QuestionTask, QuestionTaskFile, Task
+
+__all__ = ["load_task", "REFERENCE_DIR_NAMES"]
+
+REFERENCE_DIR_NAMES = ("reference", "solution")
+"""Folder names (inside a task) that hold the reference solution."""
+
+
+def _read_text(folder: Path, name: str) -> str:
+    path = folder / name
+    if not path.is_file():
+        raise TaskError(f"{path}: missing (a task of this kind needs {name})")
+    return path.read_text(encoding="utf-8")
+
+
+def load_task(folder: Path) -> Task:
+    """Load the task in `folder` (question or build, by `task.json`'s `task_kind`)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise TaskError(f"{folder}: task folder not found")
+    manifest = folder / "task.json"
+    if not manifest.is_file():
+        raise TaskError(f"{manifest}: missing (every task folder needs a task.json)")
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise TaskError(f"{manifest}: not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise TaskError(f"{manifest}: expected a JSON object")
+    kind = data.get("task_kind")
+    try:
+        if kind == "question":
+            qfile = QuestionTaskFile.model_validate(data)
+            return QuestionTask(
+                task_id=folder.name,
+                folder=folder.resolve(),
+                question_id=qfile.question_id,
+                category=qfile.category,
+                prompt=_read_text(folder, "PROMPT.md"),
+            )
+        if kind in ("code", "build"):
+            bfile = BuildTaskFile.model_validate(data)
+        else:
+            raise TaskError(
+                f"{manifest}: task_kind: expected \"question\", \"code\" or \"build\" (got {kind!r})"
+            )
+    except ValidationError as exc:
+        raise TaskError(describe_validation_error(manifest, exc)) from exc
+    tests_dir = folder / "tests"
+    if not tests_dir.is_dir() or not any(tests_dir.glob("test_*.py")):
+        raise TaskError(f"{tests_dir}: a build task needs hidden tests (tests/test_*.py)")
+    reference = next((folder / n for n in REFERENCE_DIR_NAMES if (folder / n).is_dir()), None)
+    return BuildTask(
+        task_id=bfile.name or folder.name,
+        folder=folder.resolve(),
+        entrypoint=bfile.entrypoint,
+        language=bfile.language,
+        test_invocation=bfile.test_invocation,
+        loc_method=bfile.loc_method,
+        timeout_s=bfile.timeout_s,
+        prompt=_read_text(folder, "PROMPT.md"),
+        spec=_read_text(folder, "SPEC.md"),
+        judge_prompt=_read_text(folder, "JUDGE_PROMPT.md"),
+        judge_rubric=_read_text(folder, "JUDGE_RUBRIC.md"),
+        tests_dir=tests_dir.resolve(),
+        reference_dir=reference.resolve() if reference else None,
+    )
