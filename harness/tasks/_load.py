@@ -18,10 +18,12 @@ REFERENCE_DIR_NAMES = ("reference", "solution")
 
 
 def _read_text(folder: Path, name: str) -> str:
+    """File text without the one final newline a text file ends with."""
     path = folder / name
     if not path.is_file():
         raise TaskError(f"{path}: missing (a task of this kind needs {name})")
-    return path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    return text[:-1] if text.endswith("\n") else text
 
 
 def load_task(folder: Path) -> Task:

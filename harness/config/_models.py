@@ -1,0 +1,160 @@
+"""Round config: the YAML file a user writes to launch a round."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "ModelConfig",
+    "SamplingConfig",
+    "SamplingSettings",
+    "RetryConfig",
+    "RoundConfig",
+]
+
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class ModelConfig(BaseModel):
+    """One model taking part in the round (as respondent and, by default, as judge)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    """Stable key used in output files (e.g. "claude_opus_46"); letters, digits, `_.-`."""
+    name: str
+    """Display name published in output files (e.g. "Claude Opus 4.6")."""
+    provider: str
+    """Provider label published in output files (e.g. "openrouter")."""
+    litellm_model: str
+    """Model string passed to LiteLLM (e.g. "openrouter/anthropic/claude-opus-4.6")."""
+    api_base: str | None = None
+    """Base URL of an OpenAI-compatible endpoint; None uses LiteLLM's default for the provider."""
+    api_key_env: str | None = None
+    """Name of the environment variable holding the API key (the key itself never goes in a config)."""
+    concurrency: int = Field(default=8, ge=1)
+    """Most calls in flight to this model at once."""
+    expert: bool = False
+    """Build rounds: this model's reviews count as tier "expert" instead of "peer"."""
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not _ID_PATTERN.match(value):
+            raise ValueError("expected letters, digits, '_', '.' or '-', starting with a letter or digit")
+        return value
+
+
+class SamplingSettings(BaseModel):
+    """Sampling parameters of one kind of call."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    """Sampling temperature; None leaves the provider's default."""
+    max_tokens: int | None = Field(default=None, ge=1)
+    """Cap on reply tokens; None leaves the provider's default."""
+
+
+def _answer_defaults() -> SamplingSettings:
+    return SamplingSettings(temperature=0.7, max_tokens=2048)
+
+
+def _judge_defaults() -> SamplingSettings:
+    return SamplingSettings(temperature=0.3, max_tokens=1024)
+
+
+class SamplingConfig(BaseModel):
+    """Sampling for answers and for judgments (defaults as in FORMATS.md A)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer: SamplingSettings = Field(default_factory=_answer_defaults)
+    """Answers and implementations: temperature 0.7, max 2048 tokens by default."""
+    judge: SamplingSettings = Field(default_factory=_judge_defaults)
+    """Judge and review calls: temperature 0.3, max 1024 tokens by default."""
+
+
+class RetryConfig(BaseModel):
+    """Retries of transient provider errors (429, 5xx, timeouts, connection errors)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    """Attempts per call, the first included; after the last the call is a recorded failure."""
+    initial_wait_s: float = Field(default=1.0, ge=0)
+    """First backoff wait; doubles on each retry, with jitter."""
+    max_wait_s: float = Field(default=60.0, ge=0)
+    """Longest single wait, also for a provider's `Retry-After`."""
+    timeout_s: float = Field(default=300.0, gt=0)
+    """Per-attempt request timeout."""
+
+
+class RoundConfig(BaseModel):
+    """A round: who answers, what they answer, who judges and how."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "round"
+    """Human name of the round."""
+    models: list[ModelConfig] = Field(min_length=2)
+    """Models of the round's pool, in order (this order is the judge order in outputs)."""
+    tasks: list[str] = Field(min_length=1)
+    """Task folders: a name under `tasks_dir`, or a path relative to this config file."""
+    tasks_dir: str = "../tasks"
+    """Folder holding task folders, relative to this config file."""
+    judges: list[str] | None = None
+    """Model ids that judge; default: every model."""
+    rubric: str = "multivac"
+    """Rubric of question rounds: a file `<rubric>.yaml` under `judges_dir` (or a path)."""
+    judges_dir: str = "../judges"
+    """Folder holding rubric files, relative to this config file."""
+    sampling: SamplingConfig = Field(default_factory=SamplingConfig)
+    """Sampling settings for answers and for judgments."""
+    self_judgment: Literal["skip", "record"] = "skip"
+    """`skip`: never ask a model to judge itself (as the source does); `record`: ask, record, exclude from rankings."""
+    samples: int = Field(default=1, ge=1)
+    """Build rounds: generations per model and task; the last one is reviewed."""
+    seed: int = 0
+    """Seed for every shuffle (review labels and order)."""
+    concurrency: int = Field(default=64, ge=1)
+    """Most model calls in flight at once, all models together."""
+    sandbox_parallel: int | None = Field(default=None, ge=1)
+    """Most sandbox runs at once; default: number of cores."""
+    retry: RetryConfig = Field(default_factory=RetryConfig)
+    """Retry and timeout policy of model calls."""
+    mask_identities: bool = True
+    """Mask model and vendor names in answers before judges see them."""
+    output: str | None = None
+    """Default run folder (relative to this config file) when `--out` is not given."""
+    source: str = "harness"
+    """`meta.source` of emitted files."""
+    license: str = "CC-BY-4.0"
+    """`meta.license` of emitted files."""
+
+    @model_validator(mode="after")
+    def _check_references(self) -> RoundConfig:
+        ids = [m.id for m in self.models]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"model ids must be unique; repeated: {', '.join(duplicates)}")
+        if self.judges is not None:
+            unknown = [j for j in self.judges if j not in ids]
+            if unknown:
+                raise ValueError(f"judges {unknown} are not ids of `models` ({', '.join(ids)})")
+        return self
+
+    def judge_ids(self) -> list[str]:
+        """Judges in pool order."""
+        wanted = set(self.judges) if self.judges is not None else None
+        return [m.id for m in self.models if wanted is None or m.id in wanted]
+
+    def model(self, model_id: str) -> ModelConfig:
+        """The model with this id."""
+        for candidate in self.models:
+            if candidate.id == model_id:
+                return candidate
+        raise KeyError(model_id)

@@ -1,0 +1,15 @@
+"""Emitters: from round results to the files the analysis layer reads."""
+
+from ._base import EMITTERS, Emitter, RoundResult, emit_all, register_emitter
+from ._evaluation import EvaluationEmitter, QuestionDetailsEmitter, evaluation_input
+
+__all__ = [
+    "EMITTERS",
+    "Emitter",
+    "EvaluationEmitter",
+    "QuestionDetailsEmitter",
+    "RoundResult",
+    "emit_all",
+    "evaluation_input",
+    "register_emitter",
+]

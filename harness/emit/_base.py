@@ -1,0 +1,49 @@
+"""Output formats as plug-ins: each emitter turns a round's results into files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from ..engine._results import QuestionOutcome
+from ..plan import RoundPlan
+from ..runs import RunInfo
+
+__all__ = ["RoundResult", "Emitter", "EMITTERS", "register_emitter", "emit_all"]
+
+
+class RoundResult(BaseModel):
+    """All a round produced, ready for aggregation."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    plan: RoundPlan
+    info: RunInfo
+    questions: list[QuestionOutcome] = []
+    builds: list[object] = []
+
+
+class Emitter(Protocol):
+    """Writes one output format; returns the files written."""
+
+    name: str
+
+    def emit(self, result: RoundResult, out_dir: Path) -> list[Path]: ...
+
+
+EMITTERS: dict[str, Emitter] = {}
+
+
+def register_emitter(emitter: Emitter) -> Emitter:
+    EMITTERS[emitter.name] = emitter
+    return emitter
+
+
+def emit_all(result: RoundResult, out_dir: Path) -> list[Path]:
+    """Run every registered emitter, in registration order."""
+    written: list[Path] = []
+    for emitter in EMITTERS.values():
+        written += emitter.emit(result, out_dir)
+    return written

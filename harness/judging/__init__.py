@@ -1,0 +1,25 @@
+"""Judging: rubrics, blind prompts, reply parsing and the judge modes."""
+
+from ._blinding import MASK_TOKEN, IdentityMask, identity_terms
+from ._parse import ReplyError, extract_json_object, parse_pointwise_reply
+from ._pointwise import PointwiseJudge, build_judge_messages
+from ._rubric import Criterion, PointwiseRubric, Scale, fill_template, load_rubric
+from ._types import SELF_JUDGMENT_EXCLUDED, Judgment
+
+__all__ = [
+    "MASK_TOKEN",
+    "SELF_JUDGMENT_EXCLUDED",
+    "Criterion",
+    "IdentityMask",
+    "Judgment",
+    "PointwiseJudge",
+    "PointwiseRubric",
+    "ReplyError",
+    "Scale",
+    "build_judge_messages",
+    "extract_json_object",
+    "fill_template",
+    "identity_terms",
+    "load_rubric",
+    "parse_pointwise_reply",
+]

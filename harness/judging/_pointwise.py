@@ -1,0 +1,86 @@
+"""Pointwise judging: one judge, one anonymous answer, a JSON verdict, one repair re-ask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import SamplingSettings
+from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient
+from ._parse import ReplyError, parse_pointwise_reply
+from ._rubric import PointwiseRubric, fill_template
+from ._types import Judgment
+
+__all__ = ["PointwiseJudge", "build_judge_messages"]
+
+
+def build_judge_messages(rubric: PointwiseRubric, question: str, answer: str) -> list[ChatMessage]:
+    """The judge's prompt: it holds the question and one answer, never who wrote it."""
+    user = fill_template(
+        rubric.prompt_template,
+        question=question,
+        answer=answer,
+        criteria=rubric.criteria_text(),
+        json_example=rubric.json_example(),
+    )
+    messages = [ChatMessage(role="system", content=rubric.system_prompt)] if rubric.system_prompt else []
+    return messages + [ChatMessage(role="user", content=user)]
+
+
+@dataclass(frozen=True)
+class PointwiseJudge:
+    """Judges answers of a question round with one rubric."""
+
+    client: ModelClient
+    rubric: PointwiseRubric
+    sampling: SamplingSettings
+
+    def _request(self, litellm_model: str, messages: list[ChatMessage]) -> ChatRequest:
+        return ChatRequest(
+            model=litellm_model,
+            messages=tuple(messages),
+            temperature=self.sampling.temperature,
+            max_tokens=self.sampling.max_tokens,
+        )
+
+    async def judge(
+        self,
+        *,
+        task_id: str,
+        judge_id: str,
+        judge_litellm_model: str,
+        respondent_id: str,
+        question: str,
+        answer: str,
+        masked_terms: list[str],
+    ) -> Judgment:
+        base = Judgment(task_id=task_id, judge_id=judge_id, respondent_id=respondent_id, masked_terms=masked_terms)
+        messages = build_judge_messages(self.rubric, question, answer)
+        meta = CallMeta(stage="judge", model_id=judge_id, task_id=task_id, respondent_id=respondent_id)
+        record = await self.client.complete(self._request(judge_litellm_model, messages), meta)
+        if not record.ok or record.reply is None:
+            return base.model_copy(update={"error": record.error or "no reply"})
+        try:
+            return self._scored(base, record.reply)
+        except ReplyError as first_error:
+            repair = fill_template(self.rubric.repair_prompt, error=str(first_error), json_example=self.rubric.json_example())
+            messages += [ChatMessage(role="assistant", content=record.reply), ChatMessage(role="user", content=repair)]
+            repair_meta = meta.model_copy(update={"attempt": 1})
+            second = await self.client.complete(self._request(judge_litellm_model, messages), repair_meta)
+            if not second.ok or second.reply is None:
+                return base.model_copy(update={"error": f"unusable reply ({first_error}); repair call failed: {second.error}"})
+            try:
+                return self._scored(base, second.reply).model_copy(update={"repaired": True})
+            except ReplyError as second_error:
+                return base.model_copy(
+                    update={"error": f"unusable reply after one repair re-ask: {second_error} (first reply: {first_error})"}
+                )
+
+    def _scored(self, base: Judgment, reply: str) -> Judgment:
+        scores, justification = parse_pointwise_reply(reply, self.rubric)
+        return base.model_copy(
+            update={
+                "scores": scores,
+                "weighted_score": self.rubric.weighted_score(scores),
+                "justification": justification,
+            }
+        )

@@ -1,0 +1,97 @@
+"""Classify provider failures: which ones a retry can fix, and how long to wait."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+__all__ = ["EmptyReplyError", "is_retryable", "retry_after_seconds", "describe_error"]
+
+_RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
+_FINAL_STATUS = {400, 401, 402, 403, 404, 413, 422}
+_TRANSIENT_NAMES = (
+    "Timeout",
+    "APIConnectionError",
+    "RateLimitError",
+    "InternalServerError",
+    "ServiceUnavailableError",
+    "BadGatewayError",
+    "APIError",
+    "JSONDecodeError",
+    "ServerDisconnectedError",
+    "ClientConnectionError",
+    "ConnectionResetError",
+    "ReadTimeout",
+    "ConnectError",
+)
+
+
+class EmptyReplyError(Exception):
+    """The provider answered 200 but with no usable message."""
+
+
+def _status_of(exc: BaseException) -> int | None:
+    for attribute in ("status_code", "status"):
+        value = getattr(exc, attribute, None)
+        if isinstance(value, int):
+            return value
+    response = getattr(exc, "response", None)
+    value = getattr(response, "status_code", None)
+    return value if isinstance(value, int) else None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """429, 5xx, timeouts, connection errors, malformed or empty bodies: yes. Auth, bad request: no."""
+    if isinstance(exc, EmptyReplyError):
+        return True
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if names & {"AuthenticationError", "BadRequestError", "NotFoundError", "PermissionDeniedError",
+                "ContextWindowExceededError", "ContentPolicyViolationError", "UnprocessableEntityError"}:
+        return False
+    status = _status_of(exc)
+    if status in _FINAL_STATUS:
+        return False
+    if status in _RETRYABLE_STATUS:
+        return True
+    return bool(names & set(_TRANSIENT_NAMES)) or isinstance(exc, (TimeoutError, ConnectionError))
+
+
+def _headers_of(exc: BaseException) -> Any:
+    for source in (getattr(exc, "litellm_response_headers", None), getattr(getattr(exc, "response", None), "headers", None)):
+        if source is not None:
+            return source
+    return None
+
+
+def retry_after_seconds(exc: BaseException | None) -> float | None:
+    """Seconds the provider asked us to wait (`Retry-After`, seconds or HTTP date), if it said."""
+    if exc is None:
+        return None
+    headers = _headers_of(exc)
+    if headers is None:
+        return None
+    try:
+        value = headers.get("retry-after") or headers.get("Retry-After")
+    except Exception:
+        return None
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def describe_error(exc: BaseException, attempts: int) -> str:
+    """A one-line reason for the record: class, status and message, and how many attempts it took."""
+    status = _status_of(exc)
+    message = " ".join(str(exc).split())[:500] or "(no message)"
+    status_part = f" {status}" if status is not None else ""
+    return f"{type(exc).__name__}{status_part}: {message} (after {attempts} attempt{'s' if attempts != 1 else ''})"
