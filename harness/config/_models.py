@@ -110,6 +110,8 @@ class RoundConfig(BaseModel):
     """Model ids that judge; default: every model."""
     rubric: str = "multivac"
     """Rubric of question rounds: a file `<rubric>.yaml` under `judges_dir` (or a path)."""
+    review_rubric: str = "packet-review"
+    """Prompt templates of build-round reviews: `<review_rubric>.yaml` under `judges_dir` (or a path)."""
     judges_dir: str = "../judges"
     """Folder holding rubric files, relative to this config file."""
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from ..engine._results import QuestionOutcome
+from ..engine import BuildOutcome, QuestionOutcome
 from ..plan import RoundPlan
 from ..runs import RunInfo
 
@@ -22,7 +22,7 @@ class RoundResult(BaseModel):
     plan: RoundPlan
     info: RunInfo
     questions: list[QuestionOutcome] = []
-    builds: list[object] = []
+    builds: list[BuildOutcome] = []
 
 
 class Emitter(Protocol):

@@ -216,7 +216,7 @@ def import_multivac_round(
         started_at=utc_timestamp(started),
         evaluations={raw.evaluation_id: EvaluationSlot(evaluation_id=raw.evaluation_id, timestamp=utc_timestamp(started))},
     )
-    run.snapshot(config, [task_dir], rubric_path, info)
+    run.snapshot(config, [task_dir], [rubric_path], info)
     _remove_tree(run.root / "source-task")
     cassette = Cassette(run.cassette_path)
     client = RecordingClient(_script(raw, [c.name for c in rubric.criteria], rubric.justification_field), cassette)

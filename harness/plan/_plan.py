@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .._errors import ConfigError
 from ..config import RoundConfig
-from ..judging import PointwiseRubric, load_rubric
+from ..judging import PacketRubric, PointwiseRubric, load_packet_rubric, load_rubric
 from ..tasks import BuildTask, QuestionTask, Task, load_task
 
 __all__ = ["RoundPlan", "CallCounts", "resolve_task_dirs", "resolve_rubric_path", "make_plan"]
@@ -37,8 +37,14 @@ class RoundPlan(BaseModel):
     config: RoundConfig
     tasks: list[Task]
     rubric: PointwiseRubric | None
+    review_rubric: PacketRubric | None
     task_dirs: list[Path]
     rubric_path: Path | None
+    review_rubric_path: Path | None
+
+    @property
+    def rubric_paths(self) -> list[Path]:
+        return [p for p in (self.rubric_path, self.review_rubric_path) if p is not None]
 
     @property
     def question_tasks(self) -> list[QuestionTask]:
@@ -83,12 +89,14 @@ def resolve_task_dirs(config: RoundConfig, config_dir: Path) -> list[Path]:
     return dirs
 
 
-def resolve_rubric_path(config: RoundConfig, config_dir: Path) -> Path:
+def resolve_rubric_path(config: RoundConfig, config_dir: Path, field: str = "rubric") -> Path:
+    """A rubric named in the config: `<name>.yaml` under `judges_dir`, or a path."""
+    name = str(getattr(config, field))
     judges_root = (config_dir / config.judges_dir).resolve()
-    for candidate in (judges_root / f"{config.rubric}.yaml", judges_root / config.rubric, (config_dir / config.rubric).resolve()):
+    for candidate in (judges_root / f"{name}.yaml", judges_root / name, (config_dir / name).resolve()):
         if candidate.is_file():
             return candidate
-    raise ConfigError(f"rubric: no rubric file {config.rubric!r} (looked for {judges_root / (config.rubric + '.yaml')})")
+    raise ConfigError(f"{field}: no rubric file {name!r} (looked for {judges_root / (name + '.yaml')})")
 
 
 def make_plan(config: RoundConfig, config_dir: Path) -> RoundPlan:
@@ -98,6 +106,15 @@ def make_plan(config: RoundConfig, config_dir: Path) -> RoundPlan:
     for task_dir in task_dirs:
         tasks.append(load_task(task_dir))
     has_questions = any(isinstance(t, QuestionTask) for t in tasks)
+    has_builds = any(isinstance(t, BuildTask) for t in tasks)
     rubric_path = resolve_rubric_path(config, config_dir) if has_questions else None
-    rubric = load_rubric(rubric_path) if rubric_path else None
-    return RoundPlan(config=config, tasks=tasks, rubric=rubric, task_dirs=task_dirs, rubric_path=rubric_path)
+    review_path = resolve_rubric_path(config, config_dir, "review_rubric") if has_builds else None
+    return RoundPlan(
+        config=config,
+        tasks=tasks,
+        rubric=load_rubric(rubric_path) if rubric_path else None,
+        review_rubric=load_packet_rubric(review_path) if review_path else None,
+        task_dirs=task_dirs,
+        rubric_path=rubric_path,
+        review_rubric_path=review_path,
+    )

@@ -13,7 +13,8 @@ from pydantic import BaseModel
 from .._errors import ConfigError, HarnessError
 from ..config import RoundConfig, dump_round_config, load_round_config
 from ..emit import RoundResult, emit_all
-from ..engine import run_question_tasks
+from ..engine import BuildOutcome, QuestionOutcome
+from ..engine import SandboxTestRunner, TestRunner, run_build_tasks, run_question_tasks
 from ..llm import Endpoint, LiteLLMClient, ModelClient
 from ..plan import RoundPlan, make_plan
 from ..recording import Cassette, RecordingClient, ReplayClient
@@ -53,7 +54,7 @@ def prepare_run(config_path: Path, out: Path | None) -> RunFolder:
         recorded = run.config_path.read_text(encoding="utf-8")
         with tempfile.TemporaryDirectory() as scratch:
             probe = RunFolder(Path(scratch))
-            probe.snapshot(config, plan.task_dirs, plan.rubric_path, run.load_info())
+            probe.snapshot(config, plan.task_dirs, plan.rubric_paths, run.load_info())
             fresh = probe.config_path.read_text(encoding="utf-8")
             changed_tasks = _changed_files(probe, run)
         if fresh != recorded or changed_tasks:
@@ -64,7 +65,7 @@ def prepare_run(config_path: Path, out: Path | None) -> RunFolder:
             )
         return run
     question_ids = [t.task_id for t in plan.question_tasks]
-    run.snapshot(config, plan.task_dirs, plan.rubric_path, RunFolder.new_info(datetime.now(timezone.utc), question_ids))
+    run.snapshot(config, plan.task_dirs, plan.rubric_paths, RunFolder.new_info(datetime.now(timezone.utc), question_ids))
     return run
 
 
@@ -97,16 +98,30 @@ def live_client(config: RoundConfig) -> LiteLLMClient:
     )
 
 
-async def execute_run(run: RunFolder, client: ModelClient, out_dir: Path) -> tuple[RoundResult, list[Path]]:
+async def execute_run(
+    run: RunFolder, client: ModelClient, out_dir: Path, tests: TestRunner | None = None
+) -> tuple[RoundResult, list[Path]]:
     """Run every task of the run's plan through `client` and write the outputs to `out_dir`."""
     plan = plan_of_run(run)
     info = run.load_info()
-    questions = []
+    questions: list[QuestionOutcome] = []
+    builds: list[BuildOutcome] = []
     if plan.question_tasks:
         if plan.rubric is None:
             raise HarnessError("question tasks need a rubric")
-        questions = await run_question_tasks(plan.config, plan.rubric, plan.question_tasks, client)
-    result = RoundResult(plan=plan, info=info, questions=questions)
+        questions_job = run_question_tasks(plan.config, plan.rubric, plan.question_tasks, client)
+    if plan.build_tasks:
+        if plan.review_rubric is None:
+            raise HarnessError("build tasks need a review rubric")
+        runner = tests or SandboxTestRunner(plan.config.sandbox_parallel)
+        builds_job = run_build_tasks(plan.config, plan.review_rubric, plan.build_tasks, client, runner, run.root.resolve().name)
+    if plan.question_tasks and plan.build_tasks:
+        questions, builds = await asyncio.gather(questions_job, builds_job)
+    elif plan.question_tasks:
+        questions = await questions_job
+    elif plan.build_tasks:
+        builds = await builds_job
+    result = RoundResult(plan=plan, info=info, questions=questions, builds=builds)
     return result, emit_all(result, out_dir)
 
 

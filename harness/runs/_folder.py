@@ -107,7 +107,7 @@ class RunFolder:
     def write_info(self, info: RunInfo) -> None:
         write_atomic(self.info_path, info.model_dump_json(indent=2) + "\n")
 
-    def snapshot(self, config: RoundConfig, task_dirs: list[Path], rubric_path: Path | None, info: RunInfo) -> RoundConfig:
+    def snapshot(self, config: RoundConfig, task_dirs: list[Path], rubric_paths: list[Path], info: RunInfo) -> RoundConfig:
         """Copy the round's tasks and rubric in and write the config as the run will read it."""
         self.root.mkdir(parents=True, exist_ok=True)
         names: list[str] = []
@@ -119,16 +119,19 @@ class RunFolder:
             if target.resolve() != task_dir.resolve():
                 shutil.rmtree(target, ignore_errors=True)
                 shutil.copytree(task_dir, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        rubric = config.rubric
-        if rubric_path is not None:
+        stems: dict[str, str] = {}
+        for rubric_path in rubric_paths:
             self.judges_dir.mkdir(parents=True, exist_ok=True)
             target = self.judges_dir / rubric_path.name
             if target.resolve() != rubric_path.resolve():
                 shutil.copyfile(rubric_path, target)
-            rubric = rubric_path.stem
-        snapshot = config.model_copy(
-            update={"tasks": names, "tasks_dir": "tasks", "judges_dir": "judges", "rubric": rubric, "output": None}
-        )
+            stems[str(rubric_path)] = rubric_path.stem
+        update: dict[str, object] = {"tasks": names, "tasks_dir": "tasks", "judges_dir": "judges", "output": None}
+        for field in ("rubric", "review_rubric"):
+            named = [stem for path, stem in stems.items() if Path(path).stem == Path(str(getattr(config, field))).stem]
+            if named:
+                update[field] = named[0]
+        snapshot = config.model_copy(update=update)
         write_atomic(self.config_path, dump_round_config(snapshot))
         self.write_info(info)
         return snapshot

@@ -1,0 +1,153 @@
+"""Build rounds: every model implements a SPEC, hidden tests run in the sandbox, every model reviews every implementation."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..config import ModelConfig, RoundConfig
+from ..judging import IdentityMask, PacketJudge, PacketReview, PacketRubric, identity_terms, shuffled_labels
+from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient, Usage
+from ..tasks import BuildTask
+from ._extract import ExtractionError, count_loc, extract_files
+
+__all__ = ["BuildSampleOutcome", "BuildOutcome", "TestRunner", "TestOutcome", "run_build_tasks", "generation_request"]
+
+GENERATION_SYSTEM = (
+    "You implement software tasks. Reply with every file of your implementation as a fenced code block "
+    "whose info string is the file name, for example ```python main.py. Do not include tests."
+)
+
+
+class TestOutcome(BaseModel):
+    """Hidden-test results of one sample, as the dataset needs them."""
+
+    __test__ = False
+    model_config = ConfigDict(frozen=True)
+
+    tests: list[tuple[str, bool]]
+    """(test name, passed), sorted by name."""
+    exit_code: int | None
+    timed_out: bool
+
+
+class TestRunner(Protocol):
+    """Runs a task's hidden tests on files; the sandbox pool is the real one."""
+
+    async def run_tests(self, task: BuildTask, files: dict[str, str], run_id: str) -> TestOutcome: ...
+
+
+class BuildSampleOutcome(BaseModel):
+    """One generation, its files and its hidden-test results."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str
+    model_id: str
+    sample: int
+    """1-based."""
+    files: dict[str, str] | None
+    """None when the reply held no usable implementation."""
+    error: str | None
+    """Why there is no implementation (call failed, no entrypoint)."""
+    latency_s: float
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = None
+    loc: int | None = None
+    tests: TestOutcome | None = None
+
+
+class BuildOutcome(BaseModel):
+    """Everything a build task produced."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str
+    samples: list[BuildSampleOutcome]
+    """Model order, then sample order."""
+    reviews: list[PacketReview]
+    """Judge order."""
+
+
+def generation_request(model: ModelConfig, task: BuildTask, config: RoundConfig, sample: int) -> ChatRequest:
+    """The implementer sees PROMPT and SPEC; never the hidden tests or the reference solution."""
+    user = (
+        f"{task.prompt}\n\n## Specification\n\n{task.spec}\n\n"
+        f"Write the implementation in `{task.entrypoint}` ({task.language})."
+    )
+    return ChatRequest(
+        model=model.litellm_model,
+        messages=(ChatMessage(role="system", content=GENERATION_SYSTEM), ChatMessage(role="user", content=user)),
+        temperature=config.sampling.answer.temperature,
+        max_tokens=config.sampling.answer.max_tokens,
+        sample=sample,
+    )
+
+
+class _BuildRunner:
+    def __init__(self, config: RoundConfig, rubric: PacketRubric, client: ModelClient, tests: TestRunner, run_id: str) -> None:
+        self.config = config
+        self.client = client
+        self.tests = tests
+        self.run_id = run_id
+        self.judge = PacketJudge(client=client, rubric=rubric, sampling=config.sampling.judge)
+        self.mask = IdentityMask(identity_terms(config.models) if config.mask_identities else [])
+
+    async def run_task(self, task: BuildTask) -> BuildOutcome:
+        per_model = await asyncio.gather(*(self._samples_of(task, model) for model in self.config.models))
+        samples = [s for model_samples in per_model for s in model_samples]
+        judged = {s.model_id: s for s in samples}  # the last sample of each model is the one reviewed
+        implementations = {
+            model_id: ({name: self.mask.apply(text)[0] for name, text in s.files.items()} if s.files else None)
+            for model_id, s in judged.items()
+        }
+        texts = {"judge_prompt": task.judge_prompt, "judge_rubric": task.judge_rubric, "prompt": task.prompt, "spec": task.spec}
+        model_ids = [m.id for m in self.config.models]
+        reviews = await asyncio.gather(
+            *(
+                self.judge.review(
+                    task_id=task.task_id,
+                    judge_id=judge_id,
+                    judge_litellm_model=self.config.model(judge_id).litellm_model,
+                    labels=shuffled_labels(model_ids, self.config.seed, task.task_id, judge_id),
+                    implementations=implementations,
+                    texts=texts,
+                )
+                for judge_id in self.config.judge_ids()
+            )
+        )
+        return BuildOutcome(task_id=task.task_id, samples=samples, reviews=list(reviews))
+
+    async def _samples_of(self, task: BuildTask, model: ModelConfig) -> list[BuildSampleOutcome]:
+        return list(await asyncio.gather(*(self._one_sample(task, model, k) for k in range(1, self.config.samples + 1))))
+
+    async def _one_sample(self, task: BuildTask, model: ModelConfig, sample: int) -> BuildSampleOutcome:
+        meta = CallMeta(stage="generate", model_id=model.id, task_id=task.task_id)
+        record = await self.client.complete(generation_request(model, task, self.config, sample), meta)
+        outcome = BuildSampleOutcome(
+            task_id=task.task_id,
+            model_id=model.id,
+            sample=sample,
+            files=None,
+            error=record.error,
+            latency_s=record.latency_s,
+            usage=record.usage,
+            cost_usd=record.cost_usd,
+        )
+        if not record.ok or record.reply is None:
+            return outcome
+        try:
+            files = extract_files(record.reply, task.entrypoint)
+        except ExtractionError as exc:
+            return outcome.model_copy(update={"error": f"no usable implementation: {exc}"})
+        tests = await self.tests.run_tests(task, files, self.run_id)
+        return outcome.model_copy(update={"files": files, "loc": count_loc(files[task.entrypoint]), "tests": tests})
+
+
+async def run_build_tasks(
+    config: RoundConfig, rubric: PacketRubric, tasks: list[BuildTask], client: ModelClient, tests: TestRunner, run_id: str
+) -> list[BuildOutcome]:
+    runner = _BuildRunner(config, rubric, client, tests, run_id)
+    return list(await asyncio.gather(*(runner.run_task(task) for task in tasks)))

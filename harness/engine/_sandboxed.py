@@ -1,0 +1,35 @@
+"""The sandbox as the build engine's test runner."""
+
+from __future__ import annotations
+
+from .._errors import HarnessError
+from ..tasks import BuildTask
+from ._build import TestOutcome
+
+__all__ = ["SandboxTestRunner", "SandboxInfraFailure"]
+
+
+class SandboxInfraFailure(HarnessError):
+    """The sandbox itself failed; the submission was not scored."""
+
+
+class SandboxTestRunner:
+    """Runs hidden tests in the Docker sandbox, at most `max_parallel` at once."""
+
+    def __init__(self, max_parallel: int | None = None) -> None:
+        from ..sandbox import SandboxPool
+
+        self._pool = SandboxPool(max_parallel=max_parallel)
+
+    async def run_tests(self, task: BuildTask, files: dict[str, str], run_id: str) -> TestOutcome:
+        result = await self._pool.run(task, files, run_id)
+        if result.infra_error is not None:
+            raise SandboxInfraFailure(
+                f"sandbox failed while testing task {task.task_id!r} (not scored; recorded calls are kept, "
+                f"run again to resume): {result.infra_error}"
+            )
+        return TestOutcome(
+            tests=[(t.name, t.passed) for t in result.tests],
+            exit_code=result.exit_code,
+            timed_out=result.timed_out,
+        )

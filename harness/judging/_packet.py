@@ -1,0 +1,193 @@
+"""Packet reviews: one judge reviews all implementations of a task under shuffled anonymous labels."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .._errors import ConfigError
+from .._validation import describe_validation_error
+from ..config import SamplingSettings
+from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient, Usage
+from ._parse import ReplyError, extract_json_object
+from ._rubric import fill_template
+
+__all__ = ["PacketRubric", "ReviewScores", "PacketReview", "PacketJudge", "load_packet_rubric", "parse_packet_reply", "shuffled_labels"]
+
+Verdict = Literal["ship-with-cleanup", "rewrite", "unusable"]
+
+
+class PacketRubric(BaseModel):
+    """Prompt templates of packet reviews (read from `judges/<name>.yaml`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    """Rubric name."""
+    mode: Literal["packet"] = "packet"
+    """Judging mode: all implementations in one call."""
+    system_prompt: str = ""
+    """System message of every review call."""
+    prompt_template: str
+    """User message; placeholders {judge_prompt} {judge_rubric} {prompt} {spec} {implementations} {labels} {json_example}."""
+    repair_prompt: str
+    """Re-ask after an unusable reply; placeholders {error} {labels} {json_example}."""
+
+
+class ReviewScores(BaseModel):
+    """One judge's review of one implementation (FORMATS.md B rubric)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    hardFail: bool
+    spec: float = Field(ge=0, le=10)
+    quality: float = Field(ge=0, le=20)
+    verdict: Verdict
+    note: str = ""
+
+
+class PacketReview(BaseModel):
+    """What one judge's review call produced for one task."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str
+    judge_id: str
+    labels: dict[str, str]
+    """Anonymous label -> model id (the recorded mapping)."""
+    reviews: dict[str, ReviewScores] = {}
+    """Model id -> review; empty when the judge dropped out."""
+    error: str | None = None
+    """Why the judge is a dropout."""
+    repaired: bool = False
+    latency_s: float = 0.0
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = None
+
+
+def load_packet_rubric(path: Path) -> PacketRubric:
+    if not path.is_file():
+        raise ConfigError(f"{path}: review rubric file not found")
+    try:
+        return PacketRubric.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(path, exc)) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def shuffled_labels(model_ids: list[str], seed: int, task_id: str, judge_id: str) -> dict[str, str]:
+    """Label -> model id, the order shuffled per (round seed, task, judge)."""
+    order = list(model_ids)
+    random.Random(f"{seed}/{task_id}/{judge_id}").shuffle(order)
+    letters = [f"Implementation {string.ascii_uppercase[i % 26]}{'' if i < 26 else i // 26}" for i in range(len(order))]
+    return dict(zip(letters, order))
+
+
+def _render_implementation(label: str, files: Mapping[str, str] | None) -> str:
+    if not files:
+        return f"### {label}\n(no files were produced)\n"
+    parts = [f"### {label}"]
+    for name in sorted(files):
+        parts.append(f"File `{name}`:\n```\n{files[name]}\n```")
+    return "\n".join(parts) + "\n"
+
+
+def parse_packet_reply(text: str, labels: list[str]) -> dict[str, ReviewScores]:
+    data = extract_json_object(text)
+    if not isinstance(data, dict):
+        raise ReplyError("the reply's JSON is not an object keyed by label")
+    missing = [label for label in labels if label not in data]
+    if missing:
+        raise ReplyError(f"missing reviews for: {', '.join(missing)}")
+    reviews = {}
+    for label in labels:
+        try:
+            reviews[label] = ReviewScores.model_validate(data[label])
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            raise ReplyError(f"review of {label} is invalid: {problems}") from exc
+    return reviews
+
+
+@dataclass(frozen=True)
+class PacketJudge:
+    """Runs packet reviews with one rubric."""
+
+    client: ModelClient
+    rubric: PacketRubric
+    sampling: SamplingSettings
+
+    def _request(self, model: str, messages: list[ChatMessage]) -> ChatRequest:
+        return ChatRequest(model=model, messages=tuple(messages), temperature=self.sampling.temperature, max_tokens=self.sampling.max_tokens)
+
+    async def review(
+        self,
+        *,
+        task_id: str,
+        judge_id: str,
+        judge_litellm_model: str,
+        labels: dict[str, str],
+        implementations: Mapping[str, Mapping[str, str] | None],
+        texts: Mapping[str, str],
+    ) -> PacketReview:
+        """`implementations`: model id -> files (masked); `texts`: judge_prompt, judge_rubric, prompt, spec."""
+        label_list = list(labels)
+        example = json.dumps(
+            {label: {"hardFail": True, "spec": 8, "quality": 14, "verdict": "ship-with-cleanup", "note": "..."} for label in label_list},
+            indent=1,
+        )
+        rendered = "\n".join(_render_implementation(label, implementations.get(labels[label])) for label in label_list)
+        user = fill_template(
+            self.rubric.prompt_template,
+            judge_prompt=texts["judge_prompt"],
+            judge_rubric=texts["judge_rubric"],
+            prompt=texts["prompt"],
+            spec=texts["spec"],
+            implementations=rendered,
+            labels=", ".join(label_list),
+            json_example=example,
+        )
+        messages = ([ChatMessage(role="system", content=self.rubric.system_prompt)] if self.rubric.system_prompt else []) + [
+            ChatMessage(role="user", content=user)
+        ]
+        base = PacketReview(task_id=task_id, judge_id=judge_id, labels=labels)
+        meta = CallMeta(stage="review", model_id=judge_id, task_id=task_id)
+        record = await self.client.complete(self._request(judge_litellm_model, messages), meta)
+        spent = {"latency_s": record.latency_s, "usage": record.usage, "cost_usd": record.cost_usd}
+        if not record.ok or record.reply is None:
+            return base.model_copy(update={"error": record.error or "no reply", **spent})
+        try:
+            by_label = parse_packet_reply(record.reply, label_list)
+            return base.model_copy(update={"reviews": {labels[k]: v for k, v in by_label.items()}, **spent})
+        except ReplyError as first_error:
+            repair = fill_template(self.rubric.repair_prompt, error=str(first_error), labels=", ".join(label_list), json_example=example)
+            messages += [ChatMessage(role="assistant", content=record.reply), ChatMessage(role="user", content=repair)]
+            second = await self.client.complete(self._request(judge_litellm_model, messages), meta.model_copy(update={"attempt": 1}))
+            spent = {
+                "latency_s": round(record.latency_s + second.latency_s, 3),
+                "usage": Usage(
+                    prompt_tokens=record.usage.prompt_tokens + second.usage.prompt_tokens,
+                    completion_tokens=record.usage.completion_tokens + second.usage.completion_tokens,
+                    total_tokens=record.usage.total_tokens + second.usage.total_tokens,
+                    cached_tokens=record.usage.cached_tokens + second.usage.cached_tokens,
+                ),
+                "cost_usd": None if record.cost_usd is None or second.cost_usd is None else record.cost_usd + second.cost_usd,
+            }
+            if not second.ok or second.reply is None:
+                return base.model_copy(update={"error": f"unusable review ({first_error}); repair call failed: {second.error}", **spent})
+            try:
+                by_label = parse_packet_reply(second.reply, label_list)
+            except ReplyError as second_error:
+                return base.model_copy(
+                    update={"error": f"unusable review after one repair re-ask: {second_error} (first reply: {first_error})", **spent}
+                )
+            return base.model_copy(update={"reviews": {labels[k]: v for k, v in by_label.items()}, "repaired": True, **spent})
