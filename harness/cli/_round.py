@@ -1,37 +1,97 @@
-"""`harness run`, `replay` and `rescore`."""
+"""`harness run`, `resume`, `replay`, `rescore` and `import multivac`."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._app import app
+from ._app import app, import_app
+
+if TYPE_CHECKING:
+    from ..plan import RoundEstimate, RoundPlan
+    from ..runner import RunReport
 
 __all__ = ["app"]
 
+MaxCost = Annotated[
+    float | None,
+    typer.Option("--max-cost", help="Stop starting new calls once spent plus in-flight cost (USD) would pass this; the run stays resumable."),
+]
 
-def _print_report(verb: str, report: object) -> None:
-    from ..runner import RunReport
 
-    assert isinstance(report, RunReport)
+def _print_report(verb: str, report: RunReport) -> None:
     typer.echo(f"{verb}: {report.calls_made} calls made, {report.calls_served} served from the cassette")
     if report.dropped_cassette_lines:
-        typer.echo(f"dropped unreadable cassette lines: {report.dropped_cassette_lines}", err=True)
+        typer.echo(f"dropped unreadable cassette lines (a crash mid-write): {report.dropped_cassette_lines}", err=True)
+    if report.spent_usd is not None:
+        typer.echo(f"spent: ${report.spent_usd:.4f} (priced models only)")
+    if report.stopped_by_budget:
+        typer.echo(
+            f"stopped: the --max-cost limit was reached; nothing recorded is lost. "
+            f"Continue with: harness resume {report.run_dir} [--max-cost USD]",
+            err=True,
+        )
+        raise typer.Exit(3)
     for path in report.files:
         typer.echo(f"wrote {path}")
+
+
+def _print_plan(plan: RoundPlan, estimate: RoundEstimate) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(stderr=False)
+    console.print(
+        f"[bold]Plan[/bold] {plan.config.name}: {estimate.answer_calls} answer, {estimate.judge_calls} judge, "
+        f"{estimate.generate_calls} generation and {estimate.review_calls} review calls; {estimate.sandbox_runs} sandbox runs"
+    )
+    table = Table("model", "LiteLLM model", "calls", "est. input tokens", "max output tokens", "max cost (USD)")
+    for row in estimate.models:
+        cost = "unknown" if row.max_cost_usd is None else f"{row.max_cost_usd:.4f}"
+        table.add_row(row.model_id, row.litellm_model, str(row.calls), f"{row.input_tokens:,}", f"{row.max_output_tokens:,}", cost)
+    console.print(table)
+    total = estimate.max_cost_usd
+    console.print(f"at most ${total:.4f} for priced models" if total is not None else "no model has a known price")
+
+
+def _plan_and_estimate(config: Path) -> tuple[RoundPlan, RoundEstimate]:
+    from ..budget import PriceBook
+    from ..config import load_round_config
+    from ..plan import estimate_round, make_plan
+
+    round_config = load_round_config(config)
+    plan = make_plan(round_config, config.resolve().parent)
+    return plan, estimate_round(plan, PriceBook())
 
 
 @app.command()
 def run(
     config: Annotated[Path, typer.Argument(help="Round config (YAML).")],
     out: Annotated[Path | None, typer.Option("--out", help="Run folder; an unfinished run there is continued.")] = None,
+    max_cost: MaxCost = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and estimated cost only.")] = False,
 ) -> None:
-    """Run a round: answers, sandboxed tests, blind judging, output files, all calls recorded."""
+    """Run a round: answers, sandboxed tests, blind judging, output files, every call recorded."""
     from ..runner import run_round
 
-    _print_report("run", run_round(config, out))
+    plan, estimate = _plan_and_estimate(config)
+    _print_plan(plan, estimate)
+    if dry_run:
+        return
+    _print_report("run", run_round(config, out, max_cost_usd=max_cost))
+
+
+@app.command()
+def resume(
+    run_dir: Annotated[Path, typer.Argument(help="An unfinished run folder.")],
+    max_cost: MaxCost = None,
+) -> None:
+    """Continue an unfinished run: recorded calls are served from its cassette, only missing calls are made."""
+    from ..runner import resume_run
+
+    _print_report("resume", resume_run(run_dir, max_cost_usd=max_cost))
 
 
 @app.command()
@@ -57,9 +117,6 @@ def rescore(
     typer.echo(f"rescored {kind} file {file} -> {out}")
 
 
-from ._app import import_app  # noqa: E402
-
-
 @import_app.command("multivac")
 def import_multivac(
     raw_files: Annotated[list[Path], typer.Argument(help="Raw Multivac round files (EVAL-*.json).")],
@@ -75,5 +132,5 @@ def import_multivac(
 
     label_map = load_labels(labels) if labels else None
     for raw in raw_files:
-        run = import_multivac_round(raw, out, rubric, label_map)
-        typer.echo(f"imported {raw} -> {run.root}")
+        imported = import_multivac_round(raw, out, rubric, label_map)
+        typer.echo(f"imported {raw} -> {imported.root}")

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from .._errors import ConfigError, HarnessError
-from ..config import RoundConfig, dump_round_config, load_round_config
+from .._errors import HarnessError
+from ..budget import BudgetGuard, PriceBook
+from ..config import RoundConfig
 from ..emit import RoundResult, emit_all
-from ..engine import BuildOutcome, QuestionOutcome
-from ..engine import SandboxTestRunner, TestRunner, run_build_tasks, run_question_tasks
+from ..engine import BuildOutcome, QuestionOutcome, SandboxTestRunner, TestRunner, run_build_tasks, run_question_tasks
 from ..llm import Endpoint, LiteLLMClient, ModelClient
 from ..plan import RoundPlan, make_plan
 from ..recording import Cassette, RecordingClient, ReplayClient
 from ..runs import RunFolder
+from ._lock import run_lock
+from ._prepare import prepare_run
 
-__all__ = ["RunReport", "prepare_run", "plan_of_run", "execute_run", "live_client", "run_round", "replay_run"]
+__all__ = ["RunReport", "execute_run", "live_client", "plan_of_run", "run_round", "resume_run", "replay_run"]
 
 
 class RunReport(BaseModel):
-    """What a run or replay did."""
+    """What a run, resume or replay did."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     run_dir: Path
     results_dir: Path
@@ -32,54 +34,8 @@ class RunReport(BaseModel):
     calls_made: int
     calls_served: int
     dropped_cassette_lines: list[int]
-
-
-def _config_diff(old: str, new: str) -> str:
-    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), "recorded round.yaml", "new config", lineterm="", n=1)
-    return "\n".join(list(lines)[:40])
-
-
-def prepare_run(config_path: Path, out: Path | None) -> RunFolder:
-    """Create the run folder for a config, or reopen the same round's unfinished run there."""
-    config_path = Path(config_path)
-    config = load_round_config(config_path)
-    config_dir = config_path.resolve().parent
-    if out is None:
-        if config.output is None:
-            raise ConfigError(f"{config_path}: output: no run folder given (use --out RUN_DIR or set `output`)")
-        out = config_dir / config.output
-    plan = make_plan(config, config_dir)
-    run = RunFolder(out)
-    if run.exists():
-        recorded = run.config_path.read_text(encoding="utf-8")
-        with tempfile.TemporaryDirectory() as scratch:
-            probe = RunFolder(Path(scratch))
-            probe.snapshot(config, plan.task_dirs, plan.rubric_paths, run.load_info())
-            fresh = probe.config_path.read_text(encoding="utf-8")
-            changed_tasks = _changed_files(probe, run)
-        if fresh != recorded or changed_tasks:
-            detail = _config_diff(recorded, fresh) if fresh != recorded else "changed files: " + ", ".join(changed_tasks)
-            raise ConfigError(
-                f"{run.root} holds a run of a different round; resuming would change recorded calls. "
-                f"Use another --out, or restore the recorded config.\n{detail}"
-            )
-        return run
-    question_ids = [t.task_id for t in plan.question_tasks]
-    run.snapshot(config, plan.task_dirs, plan.rubric_paths, RunFolder.new_info(datetime.now(timezone.utc), question_ids))
-    return run
-
-
-def _changed_files(fresh: RunFolder, recorded: RunFolder) -> list[str]:
-    changed = []
-    for folder in (fresh.tasks_dir, fresh.judges_dir):
-        if not folder.exists():
-            continue
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            relative = path.relative_to(fresh.root)
-            other = recorded.root / relative
-            if not other.is_file() or other.read_bytes() != path.read_bytes():
-                changed.append(str(relative))
-    return changed
+    stopped_by_budget: bool = False
+    spent_usd: float | None = None
 
 
 def plan_of_run(run: RunFolder) -> RoundPlan:
@@ -103,45 +59,87 @@ async def execute_run(
 ) -> tuple[RoundResult, list[Path]]:
     """Run every task of the run's plan through `client` and write the outputs to `out_dir`."""
     plan = plan_of_run(run)
-    info = run.load_info()
     questions: list[QuestionOutcome] = []
     builds: list[BuildOutcome] = []
-    if plan.question_tasks:
-        if plan.rubric is None:
-            raise HarnessError("question tasks need a rubric")
-        questions_job = run_question_tasks(plan.config, plan.rubric, plan.question_tasks, client)
-    if plan.build_tasks:
-        if plan.review_rubric is None:
-            raise HarnessError("build tasks need a review rubric")
-        runner = tests or SandboxTestRunner(plan.config.sandbox_parallel)
-        builds_job = run_build_tasks(plan.config, plan.review_rubric, plan.build_tasks, client, runner, run.root.resolve().name)
-    if plan.question_tasks and plan.build_tasks:
-        questions, builds = await asyncio.gather(questions_job, builds_job)
-    elif plan.question_tasks:
-        questions = await questions_job
-    elif plan.build_tasks:
-        builds = await builds_job
-    result = RoundResult(plan=plan, info=info, questions=questions, builds=builds)
+
+    async def run_questions() -> None:
+        nonlocal questions
+        if plan.question_tasks:
+            if plan.rubric is None:
+                raise HarnessError("question tasks need a rubric")
+            questions = await run_question_tasks(plan.config, plan.rubric, plan.question_tasks, client)
+
+    async def run_builds() -> None:
+        nonlocal builds
+        if plan.build_tasks:
+            if plan.review_rubric is None:
+                raise HarnessError("build tasks need a review rubric")
+            runner = tests or SandboxTestRunner(plan.config.sandbox_parallel)
+            builds = await run_build_tasks(plan.config, plan.review_rubric, plan.build_tasks, client, runner, run.root.resolve().name)
+
+    await asyncio.gather(run_questions(), run_builds())
+    result = RoundResult(plan=plan, info=run.load_info(), questions=questions, builds=builds)
     return result, emit_all(result, out_dir)
 
 
-def run_round(config_path: Path, out: Path | None, client: ModelClient | None = None) -> RunReport:
-    """`harness run`: a new run, or the continuation of an unfinished one in the same folder."""
-    run = prepare_run(config_path, out)
-    cassette = Cassette(run.cassette_path)
-    recording = RecordingClient(client or live_client(run.load_config()), cassette)
-    try:
-        _, files = asyncio.run(execute_run(run, recording, run.results_dir))
-    finally:
-        cassette.close()
+async def _budget_stop(guard: BudgetGuard) -> None:
+    """Returns once the limit was hit and every call already started has finished."""
+    await guard.exhausted.wait()
+    while guard.in_flight:
+        await guard.idle.wait()
+        await asyncio.sleep(0)
+
+
+async def _execute_live(run: RunFolder, recording: RecordingClient, guard: BudgetGuard | None) -> list[Path] | None:
+    job = asyncio.ensure_future(execute_run(run, recording, run.results_dir))
+    if guard is None:
+        return (await job)[1]
+    stopper = asyncio.ensure_future(_budget_stop(guard))
+    await asyncio.wait({job, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if job.done():
+        stopper.cancel()
+        return job.result()[1]
+    job.cancel()
+    await asyncio.gather(job, return_exceptions=True)
+    return None
+
+
+def _continue(run: RunFolder, client: ModelClient | None, max_cost_usd: float | None) -> RunReport:
+    with run_lock(run.root):
+        cassette = Cassette(run.cassette_path)
+        live: ModelClient = client or live_client(run.load_config())
+        guard = BudgetGuard(live, max_cost_usd, PriceBook().upper_estimate) if max_cost_usd is not None else None
+        recording = RecordingClient(guard or live, cassette)
+        try:
+            files = asyncio.run(_execute_live(run, recording, guard))
+        finally:
+            cassette.close()
     return RunReport(
         run_dir=run.root,
         results_dir=run.results_dir,
-        files=files,
+        files=files or [],
         calls_made=recording.made,
         calls_served=recording.served,
         dropped_cassette_lines=cassette.dropped_lines,
+        stopped_by_budget=files is None,
+        spent_usd=guard.spent_usd if guard else None,
     )
+
+
+def run_round(
+    config_path: Path, out: Path | None, client: ModelClient | None = None, *, max_cost_usd: float | None = None
+) -> RunReport:
+    """`harness run`: a new run, or the continuation of an unfinished one in the same folder."""
+    run = prepare_run(config_path, out, datetime.now(timezone.utc))
+    return _continue(run, client, max_cost_usd)
+
+
+def resume_run(run_dir: Path, client: ModelClient | None = None, *, max_cost_usd: float | None = None) -> RunReport:
+    """`harness resume`: continue a run folder with its own recorded config."""
+    run = RunFolder(run_dir)
+    if not run.exists():
+        raise HarnessError(f"{run_dir}: not a run folder (needs round.yaml and run.json)")
+    return _continue(run, client, max_cost_usd)
 
 
 def replay_run(run_dir: Path, out: Path | None) -> RunReport:

@@ -1,0 +1,63 @@
+"""Create a run folder from a config, or check that a config matches the run already there."""
+
+from __future__ import annotations
+
+import difflib
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from .._errors import ConfigError
+from ..config import load_round_config
+from ..plan import make_plan
+from ..runs import RunFolder
+
+__all__ = ["prepare_run"]
+
+
+def _config_diff(old: str, new: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), "recorded round.yaml", "new config", lineterm="", n=1)
+    return "\n".join(list(lines)[:40])
+
+
+def _changed_files(fresh: RunFolder, recorded: RunFolder) -> list[str]:
+    changed = []
+    for folder in (fresh.tasks_dir, fresh.judges_dir):
+        if not folder.exists():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            relative = path.relative_to(fresh.root)
+            other = recorded.root / relative
+            if not other.is_file() or other.read_bytes() != path.read_bytes():
+                changed.append(str(relative))
+    return changed
+
+
+def prepare_run(config_path: Path, out: Path | None, now: datetime) -> RunFolder:
+    """The run folder for a config: new, or the same round's unfinished run (refused if the round changed)."""
+    config_path = Path(config_path)
+    config = load_round_config(config_path)
+    config_dir = config_path.resolve().parent
+    if out is None:
+        if config.output is None:
+            raise ConfigError(f"{config_path}: output: no run folder given (use --out RUN_DIR or set `output`)")
+        out = config_dir / config.output
+    plan = make_plan(config, config_dir)
+    run = RunFolder(out)
+    if run.exists():
+        recorded = run.config_path.read_text(encoding="utf-8")
+        with tempfile.TemporaryDirectory() as scratch:
+            probe = RunFolder(Path(scratch))
+            probe.snapshot(config, plan.task_dirs, plan.rubric_paths, run.load_info())
+            fresh = probe.config_path.read_text(encoding="utf-8")
+            changed = _changed_files(probe, run)
+        if fresh != recorded or changed:
+            detail = _config_diff(recorded, fresh) if fresh != recorded else "changed files: " + ", ".join(changed)
+            raise ConfigError(
+                f"{run.root} holds a run of a different round; resuming would change recorded calls. "
+                f"Use another --out, or restore the recorded config.\n{detail}"
+            )
+        return run
+    question_ids = [t.task_id for t in plan.question_tasks]
+    run.snapshot(config, plan.task_dirs, plan.rubric_paths, RunFolder.new_info(now, question_ids))
+    return run
