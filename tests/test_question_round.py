@@ -116,3 +116,24 @@ def test_bad_config_names_file_and_field(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "models[0].concurrency: Input should be a valid integer" in done.stderr and "'many'" in done.stderr
     assert not (tmp_path / "r").exists(), "nothing is created for an invalid config"
+
+
+def test_judging_starts_as_soon_as_an_answer_exists(round_dir: Path, repo_dir: Path) -> None:
+    from harness.testing import FakeFault
+
+    def slow_beta(request: FakeRequest) -> ResponderResult:
+        if not is_judge_request(request) and request.model == "beta" and request.attempt <= 3:
+            return FakeFault("server_error_500")  # beta's answer succeeds only on its 4th attempt
+        return responder(request)
+
+    with FakeOpenAIServer(slow_beta) as server:
+        config = write_round(
+            round_dir / "round.yaml", server.base_url, MODELS, ["q1"], repo_dir,
+            retry={"max_attempts": 5, "initial_wait_s": 0.2, "max_wait_s": 0.4, "timeout_s": 10},
+        )
+        result = CliRunner().invoke(app, ["run", str(config), "--out", str(round_dir / "run")])
+        assert result.exit_code == 0, result.output
+        requests = server.requests
+    beta_answered = max(r.received_at for r in requests if r.model == "beta" and not is_judge_request(r))
+    early_judging = [r for r in requests if is_judge_request(r) and r.received_at < beta_answered]
+    assert len(early_judging) >= 2, "judges of alpha's and gamma's answers did not wait for beta's answer"
