@@ -76,15 +76,15 @@ def display_date(timestamp: str) -> str:
 def aggregate_evaluation(inp: EvaluationInput) -> EvaluationFile:
     """Rankings, winner and averages from the valid judgments, in exact decimal arithmetic."""
     models = {m.id: m for m in inp.pool}
-    valid = [j for j in inp.judgments if j.valid and j.weighted_score is not None]
+    valid = [(j, j.weighted_score) for j in inp.judgments if j.valid and j.weighted_score is not None]
     order: list[str] = []
-    for judgment in valid:
+    for judgment, _ in valid:
         if judgment.respondent_key not in order:
             order.append(judgment.respondent_key)
     received: dict[str, list[Decimal]] = {key: [] for key in order}
     judges_of: dict[str, set[str]] = {key: set() for key in order}
-    for judgment in valid:
-        received[judgment.respondent_key].append(Decimal(str(judgment.weighted_score)))
+    for judgment, score in valid:
+        received[judgment.respondent_key].append(Decimal(str(score)))
         judges_of[judgment.respondent_key].add(judgment.judge_key)
     means = {key: sum(scores, Decimal(0)) / len(scores) for key, scores in received.items()}
     ranked = sorted(order, key=lambda key: -means[key])  # stable: ties keep first appearance
@@ -127,10 +127,10 @@ def aggregate_evaluation(inp: EvaluationInput) -> EvaluationFile:
                 judge_name=models[j.judge_key].name,
                 respondent_key=j.respondent_key,
                 respondent_name=models[j.respondent_key].name,
-                weighted_score=float(j.weighted_score),
+                weighted_score=score,
                 brief_justification=j.brief_justification[:JUSTIFICATION_LIMIT],
             )
-            for j in valid
+            for j, score in valid
         ],
         meta=EvaluationMeta(
             source=inp.source,
