@@ -13,11 +13,15 @@ MASK_TOKEN = "[model]"
 
 
 def identity_terms(models: Iterable[ModelConfig]) -> list[str]:
-    """Every string that identifies a round model: id, display name, provider label, LiteLLM string and its parts."""
+    """Every string that identifies a round model: id, display name, provider label, LiteLLM string and its model name.
+
+    The routing parts of a LiteLLM string ("openrouter/", "openai/") are not masked on their own:
+    they name an API, and masking them would garble answers that mention it.
+    """
     terms: set[str] = set()
     for model in models:
         terms.update({model.id, model.name, model.provider, model.litellm_model})
-        terms.update(part for part in model.litellm_model.split("/") if part)
+        terms.add(model.litellm_model.rsplit("/", 1)[-1])
     return sorted((t for t in terms if len(t) >= 3), key=len, reverse=True)
 
 
