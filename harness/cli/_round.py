@@ -11,6 +11,7 @@ from ._app import app, import_app
 
 if TYPE_CHECKING:
     from ..plan import RoundEstimate, RoundPlan
+    from ..progress import ProgressSink
     from ..runner import RunReport
 
 __all__ = ["app"]
@@ -21,7 +22,31 @@ MaxCost = Annotated[
 ]
 
 
-def _print_report(verb: str, report: RunReport) -> None:
+Progress = Annotated[
+    str,
+    typer.Option("--progress", help="live: bars on the terminal; jsonl: one JSON event per line on stdout (for scripts); quiet: nothing."),
+]
+
+
+def _sink(mode: str) -> ProgressSink:
+    from ..progress import JsonLinesSink, QuietSink, RichSink
+
+    sinks: dict[str, type[ProgressSink]] = {"live": RichSink, "jsonl": JsonLinesSink, "quiet": QuietSink}
+    if mode not in sinks:
+        raise typer.BadParameter(f"expected one of {', '.join(sinks)}", param_hint="--progress")
+    return sinks[mode]()
+
+
+def _print_report(verb: str, report: RunReport, mode: str = "live") -> None:
+    if mode == "jsonl":
+        import json
+
+        typer.echo(json.dumps({"event": "report", **report.model_dump(mode="json")}))
+        if report.stopped_by_budget:
+            raise typer.Exit(3)
+        return
+    if mode == "live":
+        _print_summary(report)
     typer.echo(f"{verb}: {report.calls_made} calls made, {report.calls_served} served from the cassette")
     if report.dropped_cassette_lines:
         typer.echo(f"dropped unreadable cassette lines (a crash mid-write): {report.dropped_cassette_lines}", err=True)
@@ -36,6 +61,16 @@ def _print_report(verb: str, report: RunReport) -> None:
         raise typer.Exit(3)
     for path in report.files:
         typer.echo(f"wrote {path}")
+
+
+def _print_summary(report: RunReport) -> None:
+    from ..progress import print_summary, summarize
+    from ..recording import Cassette
+    from ..runs import RunFolder
+
+    run = RunFolder(report.run_dir)
+    if run.cassette_path.is_file():
+        print_summary(summarize(Cassette(run.cassette_path).records(), [m.id for m in run.load_config().models]))
 
 
 def _print_plan(plan: RoundPlan, estimate: RoundEstimate) -> None:
@@ -72,37 +107,42 @@ def run(
     out: Annotated[Path | None, typer.Option("--out", help="Run folder; an unfinished run there is continued.")] = None,
     max_cost: MaxCost = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and estimated cost only.")] = False,
+    progress: Progress = "live",
 ) -> None:
     """Run a round: answers, sandboxed tests, blind judging, output files, every call recorded."""
     from ..runner import run_round
 
+    sink = _sink(progress)
     plan, estimate = _plan_and_estimate(config)
-    _print_plan(plan, estimate)
+    if progress != "jsonl" and (progress != "quiet" or dry_run):
+        _print_plan(plan, estimate)
     if dry_run:
         return
-    _print_report("run", run_round(config, out, max_cost_usd=max_cost))
+    _print_report("run", run_round(config, out, max_cost_usd=max_cost, sink=sink), progress)
 
 
 @app.command()
 def resume(
     run_dir: Annotated[Path, typer.Argument(help="An unfinished run folder.")],
     max_cost: MaxCost = None,
+    progress: Progress = "live",
 ) -> None:
     """Continue an unfinished run: recorded calls are served from its cassette, only missing calls are made."""
     from ..runner import resume_run
 
-    _print_report("resume", resume_run(run_dir, max_cost_usd=max_cost))
+    _print_report("resume", resume_run(run_dir, max_cost_usd=max_cost, sink=_sink(progress)), progress)
 
 
 @app.command()
 def replay(
     run_dir: Annotated[Path, typer.Argument(help="A run folder (from `run` or `import`).")],
     out: Annotated[Path | None, typer.Option("--out", help="Output folder (default RUN_DIR/replay).")] = None,
+    progress: Progress = "live",
 ) -> None:
     """Re-run a recorded round offline: every call is served from the cassette."""
     from ..runner import replay_run
 
-    _print_report("replay", replay_run(run_dir, out))
+    _print_report("replay", replay_run(run_dir, out, sink=_sink(progress)), progress)
 
 
 @app.command()

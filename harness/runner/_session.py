@@ -15,6 +15,7 @@ from ..emit import RoundResult, emit_all
 from ..engine import BuildOutcome, QuestionOutcome, SandboxTestRunner, TestRunner, run_build_tasks, run_question_tasks
 from ..llm import Endpoint, LiteLLMClient, ModelClient
 from ..plan import RoundPlan, make_plan
+from ..progress import ObservedClient, ObservedTestRunner, ProgressSink, QuietSink
 from ..recording import Cassette, RecordingClient, ReplayClient
 from ..runs import RunFolder
 from ._lock import run_lock
@@ -55,10 +56,12 @@ def live_client(config: RoundConfig) -> LiteLLMClient:
 
 
 async def execute_run(
-    run: RunFolder, client: ModelClient, out_dir: Path, tests: TestRunner | None = None
+    run: RunFolder, client: ModelClient, out_dir: Path, tests: TestRunner | None = None, sink: ProgressSink | None = None
 ) -> tuple[RoundResult, list[Path]]:
     """Run every task of the run's plan through `client` and write the outputs to `out_dir`."""
     plan = plan_of_run(run)
+    if sink is not None:
+        sink.start(plan.counts())
     questions: list[QuestionOutcome] = []
     builds: list[BuildOutcome] = []
 
@@ -74,7 +77,9 @@ async def execute_run(
         if plan.build_tasks:
             if plan.review_rubric is None:
                 raise HarnessError("build tasks need a review rubric")
-            runner = tests or SandboxTestRunner(plan.config.sandbox_parallel)
+            runner: TestRunner = tests or SandboxTestRunner(plan.config.sandbox_parallel)
+            if sink is not None:
+                runner = ObservedTestRunner(runner, sink)
             builds = await run_build_tasks(plan.config, plan.review_rubric, plan.build_tasks, client, runner, run.root.resolve().name)
 
     await asyncio.gather(run_questions(), run_builds())
@@ -90,8 +95,10 @@ async def _budget_stop(guard: BudgetGuard) -> None:
         await asyncio.sleep(0)
 
 
-async def _execute_live(run: RunFolder, recording: RecordingClient, guard: BudgetGuard | None) -> list[Path] | None:
-    job = asyncio.ensure_future(execute_run(run, recording, run.results_dir))
+async def _execute_live(
+    run: RunFolder, recording: RecordingClient, guard: BudgetGuard | None, sink: ProgressSink
+) -> list[Path] | None:
+    job = asyncio.ensure_future(execute_run(run, ObservedClient(recording, sink), run.results_dir, sink=sink))
     if guard is None:
         return (await job)[1]
     stopper = asyncio.ensure_future(_budget_stop(guard))
@@ -104,15 +111,17 @@ async def _execute_live(run: RunFolder, recording: RecordingClient, guard: Budge
     return None
 
 
-def _continue(run: RunFolder, client: ModelClient | None, max_cost_usd: float | None) -> RunReport:
+def _continue(run: RunFolder, client: ModelClient | None, max_cost_usd: float | None, sink: ProgressSink | None) -> RunReport:
     with run_lock(run.root):
         cassette = Cassette(run.cassette_path)
         live: ModelClient = client or live_client(run.load_config())
         guard = BudgetGuard(live, max_cost_usd, PriceBook().upper_estimate) if max_cost_usd is not None else None
         recording = RecordingClient(guard or live, cassette)
+        sink = sink or QuietSink()
         try:
-            files = asyncio.run(_execute_live(run, recording, guard))
+            files = asyncio.run(_execute_live(run, recording, guard, sink))
         finally:
+            sink.close()
             cassette.close()
     return RunReport(
         run_dir=run.root,
@@ -127,22 +136,29 @@ def _continue(run: RunFolder, client: ModelClient | None, max_cost_usd: float | 
 
 
 def run_round(
-    config_path: Path, out: Path | None, client: ModelClient | None = None, *, max_cost_usd: float | None = None
+    config_path: Path,
+    out: Path | None,
+    client: ModelClient | None = None,
+    *,
+    max_cost_usd: float | None = None,
+    sink: ProgressSink | None = None,
 ) -> RunReport:
     """`harness run`: a new run, or the continuation of an unfinished one in the same folder."""
     run = prepare_run(config_path, out, datetime.now(timezone.utc))
-    return _continue(run, client, max_cost_usd)
+    return _continue(run, client, max_cost_usd, sink)
 
 
-def resume_run(run_dir: Path, client: ModelClient | None = None, *, max_cost_usd: float | None = None) -> RunReport:
+def resume_run(
+    run_dir: Path, client: ModelClient | None = None, *, max_cost_usd: float | None = None, sink: ProgressSink | None = None
+) -> RunReport:
     """`harness resume`: continue a run folder with its own recorded config."""
     run = RunFolder(run_dir)
     if not run.exists():
         raise HarnessError(f"{run_dir}: not a run folder (needs round.yaml and run.json)")
-    return _continue(run, client, max_cost_usd)
+    return _continue(run, client, max_cost_usd, sink)
 
 
-def replay_run(run_dir: Path, out: Path | None) -> RunReport:
+def replay_run(run_dir: Path, out: Path | None, sink: ProgressSink | None = None) -> RunReport:
     """`harness replay`: every call served from the cassette; no network."""
     run = RunFolder(run_dir)
     if not run.exists():
@@ -152,7 +168,11 @@ def replay_run(run_dir: Path, out: Path | None) -> RunReport:
     cassette = Cassette(run.cassette_path)
     replay = ReplayClient(cassette)
     out_dir = Path(out) if out is not None else run.root / "replay"
-    _, files = asyncio.run(execute_run(run, replay, out_dir))
+    sink = sink or QuietSink()
+    try:
+        _, files = asyncio.run(execute_run(run, ObservedClient(replay, sink), out_dir, sink=sink))
+    finally:
+        sink.close()
     return RunReport(
         run_dir=run.root,
         results_dir=out_dir,

@@ -1,0 +1,19 @@
+"""Progress of a running round: live display, JSON lines, quiet; the closing summary."""
+
+from ._observed import ObservedClient, ObservedTestRunner
+from ._rich import RichSink
+from ._sink import JsonLinesSink, ProgressSink, QuietSink, StageTally
+from ._summary import ModelSummary, print_summary, summarize
+
+__all__ = [
+    "JsonLinesSink",
+    "ModelSummary",
+    "ObservedClient",
+    "ObservedTestRunner",
+    "ProgressSink",
+    "QuietSink",
+    "RichSink",
+    "StageTally",
+    "print_summary",
+    "summarize",
+]

@@ -1,0 +1,36 @@
+"""Call layer and test runner wrappers that report to a progress sink."""
+
+from __future__ import annotations
+
+from ..engine import TestOutcome, TestRunner
+from ..llm import CallMeta, CallRecord, ChatRequest
+from ..recording import RecordingClient, ReplayClient
+from ..tasks import BuildTask
+from ._sink import ProgressSink
+
+__all__ = ["ObservedClient", "ObservedTestRunner"]
+
+
+class ObservedClient:
+    """Reports every finished call, telling served-from-cassette calls apart."""
+
+    def __init__(self, inner: RecordingClient | ReplayClient, sink: ProgressSink) -> None:
+        self._inner = inner
+        self._sink = sink
+
+    async def complete(self, request: ChatRequest, meta: CallMeta) -> CallRecord:
+        served_before = self._inner.served
+        record = await self._inner.complete(request, meta)
+        self._sink.call_done(record, served=self._inner.served > served_before)
+        return record
+
+
+class ObservedTestRunner:
+    def __init__(self, inner: TestRunner, sink: ProgressSink) -> None:
+        self._inner = inner
+        self._sink = sink
+
+    async def run_tests(self, task: BuildTask, files: dict[str, str], run_id: str) -> TestOutcome:
+        outcome = await self._inner.run_tests(task, files, run_id)
+        self._sink.sandbox_done(task.task_id, sum(passed for _, passed in outcome.tests), len(outcome.tests))
+        return outcome

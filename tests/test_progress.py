@@ -1,0 +1,50 @@
+"""Progress modes for people and for scripts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from harness.cli import app
+from harness.testing import FakeOpenAIServer
+
+from .test_question_round import MODELS, responder
+from ._round_fixtures import TEST_KEY_ENV, write_question_task, write_round
+
+
+@pytest.fixture
+def config_and_server(tmp_path: Path, repo_dir: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv(TEST_KEY_ENV, "sk-test")
+    write_question_task(tmp_path / "tasks", "q1", "P-001", "Why is the sky blue?")
+    with FakeOpenAIServer(responder) as server:
+        yield write_round(tmp_path / "round.yaml", server.base_url, MODELS, ["q1"], repo_dir), tmp_path
+
+
+def test_jsonl_progress_is_one_event_per_line(config_and_server) -> None:  # type: ignore[no-untyped-def]
+    config, root = config_and_server
+    result = CliRunner().invoke(app, ["run", str(config), "--out", str(root / "run"), "--progress", "jsonl"])
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events[0]["event"] == "start" and events[0]["answer_calls"] == 3 and events[0]["judge_calls"] == 6
+    calls = [e for e in events if e["event"] == "call"]
+    assert len(calls) == 3 + 6 + 2  # gamma's two judge calls are repaired once each
+    assert sum(1 for e in calls if e["repair"]) == 2
+    assert events[-1]["event"] == "report" and events[-1]["calls_made"] == 11
+    replay = CliRunner().invoke(app, ["replay", str(root / "run"), "--out", str(root / "again"), "--progress", "jsonl"])
+    served = [json.loads(line) for line in replay.stdout.splitlines()]
+    assert all(e["served_from_cassette"] for e in served if e["event"] == "call")
+
+
+def test_quiet_and_live_modes(config_and_server) -> None:  # type: ignore[no-untyped-def]
+    config, root = config_and_server
+    quiet = CliRunner().invoke(app, ["run", str(config), "--out", str(root / "run"), "--progress", "quiet"])
+    assert quiet.exit_code == 0, quiet.output
+    assert "Round summary" not in quiet.output and "Plan" not in quiet.output
+    live = CliRunner().invoke(app, ["replay", str(root / "run"), "--out", str(root / "again")])
+    assert live.exit_code == 0
+    assert "Round summary" in live.output and "alpha" in live.output
+    bad = CliRunner().invoke(app, ["replay", str(root / "run"), "--progress", "loud"])
+    assert bad.exit_code != 0 and "expected one of live, jsonl, quiet" in bad.output
