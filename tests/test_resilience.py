@@ -130,3 +130,41 @@ def test_changed_config_is_refused_on_resume(tasks_root: Path, repo_dir: Path) -
         result = CliRunner().invoke(app, ["run", str(config), "--out", str(tasks_root / "run")])
     assert result.exit_code != 0
     assert "-seed: 1" in str(result.exception) and "+seed: 2" in str(result.exception)
+
+
+def test_retry_after_is_honoured(tasks_root: Path, repo_dir: Path) -> None:
+    from harness.testing import FakeFault
+
+    def throttled(request: FakeRequest) -> ResponderResult:
+        if request.attempt == 1 and not is_judge_request(request) and request.model == "alpha":
+            return FakeFault("rate_limit_retry_after")
+        return responder(request)
+
+    with FakeOpenAIServer(throttled, retry_after_s=1.0) as server:
+        config = write_round(
+            tasks_root / "round.yaml", server.base_url, MODELS, ["q0"], repo_dir,
+            retry={"max_attempts": 3, "initial_wait_s": 0.01, "max_wait_s": 5, "timeout_s": 5},
+        )
+        result = CliRunner().invoke(app, ["run", str(config), "--out", str(tasks_root / "run")])
+        assert result.exit_code == 0, result.output
+        alpha = sorted(r.received_at for r in server.requests if r.model == "alpha" and not is_judge_request(r))
+    assert len(alpha) == 2
+    assert alpha[1] - alpha[0] >= 0.95, "waited as long as Retry-After asked, not the 0.01 s backoff"
+
+
+def test_auth_errors_are_not_retried(tasks_root: Path, repo_dir: Path) -> None:
+    from harness.testing import FakeFault
+
+    def no_auth(request: FakeRequest) -> ResponderResult:
+        return FakeFault("auth_error_401") if request.model == "beta" else responder(request)
+
+    with FakeOpenAIServer(no_auth) as server:
+        config = write_round(tasks_root / "round.yaml", server.base_url, MODELS, ["q0"], repo_dir)
+        result = CliRunner().invoke(app, ["run", str(config), "--out", str(tasks_root / "run")])
+        assert result.exit_code == 0, result.output
+        beta_answers = [r for r in server.requests if r.model == "beta" and not is_judge_request(r)]
+    assert len(beta_answers) == 1, "401 is final"
+    details = json.loads((tasks_root / "run" / "results" / "details" / "q0.json").read_text())
+    beta = next(a for a in details["answers"] if a["model_id"] == "beta")
+    assert beta["text"] is None and "AuthenticationError 401" in beta["error"] and "after 1 attempt" in beta["error"]
+    assert PLANTED_KEY not in beta["error"]
