@@ -103,7 +103,15 @@ class _BuildRunner:
             model_id: ({name: self.mask.apply(text)[0] for name, text in s.files.items()} if s.files else None)
             for model_id, s in judged.items()
         }
-        texts = {"judge_prompt": task.judge_prompt, "judge_rubric": task.judge_rubric, "prompt": task.prompt, "spec": task.spec}
+        texts = {
+            name: self.mask.apply(text)[0]
+            for name, text in (
+                ("judge_prompt", task.judge_prompt),
+                ("judge_rubric", task.judge_rubric),
+                ("prompt", task.prompt),
+                ("spec", task.spec),
+            )
+        }
         model_ids = [m.id for m in self.config.models]
         reviews = await asyncio.gather(
             *(

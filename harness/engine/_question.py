@@ -71,7 +71,7 @@ class _QuestionRunner:
             judge_id=judge.id,
             judge_litellm_model=judge.litellm_model,
             respondent_id=respondent.id,
-            question=task.prompt,
+            question=self.mask.apply(task.prompt)[0],
             answer=answer,
             masked_terms=terms,
         )
