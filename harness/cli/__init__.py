@@ -12,6 +12,7 @@ from . import _demo as _demo  # noqa: E402
 from . import _round as _round  # noqa: E402
 from . import _sandbox as _sandbox  # noqa: E402
 from . import _task as _task  # noqa: E402
+from . import _tools as _tools  # noqa: E402
 
 __all__ = ["app", "main"]
 
