@@ -9,6 +9,7 @@ from ._app import app
 
 # Each module registers its commands on `app` (or a sub-app) when imported.
 from . import _demo as _demo  # noqa: E402
+from . import _report as _report  # noqa: E402
 from . import _round as _round  # noqa: E402
 from . import _sandbox as _sandbox  # noqa: E402
 from . import _task as _task  # noqa: E402

@@ -37,9 +37,7 @@ def demo(
     typer.echo(f"replayed the demo round: {report.calls_served} recorded calls, 0 made")
     for path in report.files:
         typer.echo(f"wrote {path}")
-    try:
-        from ..report import write_report
-    except ImportError:
-        return
+    from ..report import write_report
+
     html = write_report(run_dir, out / "report.html", results_dir=out / "results")
     typer.echo(f"report: {html}  (open it in a browser)")
