@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-__all__ = ["describe_validation_error"]
+from ._errors import HarnessError
+
+__all__ = ["describe_validation_error", "load_yaml_model"]
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -31,3 +36,22 @@ def describe_validation_error(source: Path | str, error: ValidationError) -> str
         shown = "" if item["type"] in ("missing", "extra_forbidden") else f" (got {got!r:.80})"
         lines.append(f"{source}: {field}: {message}{shown}")
     return "\n".join(lines)
+
+
+def load_yaml_model(path: Path, model: type[ModelT], error: type[HarnessError], what: str) -> ModelT:
+    """Read a YAML (or JSON) file into `model`; every problem becomes `error` naming the file and field."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{path}: {what} not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise error(f"{path}: expected a mapping of settings at the top level")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise error(describe_validation_error(path, exc)) from exc

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .._errors import ConfigError
-from .._validation import describe_validation_error
+from .._validation import load_yaml_model
 from ..config import SamplingSettings
 from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient, Usage
 from ._parse import ReplyError, extract_json_object
@@ -74,14 +73,7 @@ class PacketReview(BaseModel):
 
 
 def load_packet_rubric(path: Path) -> PacketRubric:
-    if not path.is_file():
-        raise ConfigError(f"{path}: review rubric file not found")
-    try:
-        return PacketRubric.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except ValidationError as exc:
-        raise ConfigError(describe_validation_error(path, exc)) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    return load_yaml_model(path, PacketRubric, ConfigError, "review rubric file")
 
 
 def shuffled_labels(model_ids: list[str], seed: int, task_id: str, judge_id: str) -> dict[str, str]:

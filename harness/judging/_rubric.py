@@ -7,11 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .._errors import ConfigError
-from .._validation import describe_validation_error
+from .._validation import load_yaml_model
 
 __all__ = ["Criterion", "Scale", "PointwiseRubric", "load_rubric", "fill_template"]
 
@@ -95,14 +94,4 @@ def fill_template(template: str, **values: str) -> str:
 
 def load_rubric(path: Path) -> PointwiseRubric:
     """Read a rubric file, with errors naming the file and field."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: rubric file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        return PointwiseRubric.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(describe_validation_error(path, exc)) from exc
+    return load_yaml_model(path, PointwiseRubric, ConfigError, "rubric file")
