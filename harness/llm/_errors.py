@@ -65,16 +65,25 @@ def _headers_of(exc: BaseException) -> Any:
 
 
 def retry_after_seconds(exc: BaseException | None) -> float | None:
-    """Seconds the provider asked us to wait (`Retry-After`, seconds or HTTP date), if it said."""
+    """Seconds the provider asked us to wait, if it said.
+
+    `retry-after-ms` (OpenAI and Azure send it) wins over `Retry-After` (seconds or HTTP date).
+    """
     if exc is None:
         return None
     headers = _headers_of(exc)
     if headers is None:
         return None
     try:
+        millis = headers.get("retry-after-ms") or headers.get("Retry-After-Ms")
         value = headers.get("retry-after") or headers.get("Retry-After")
     except Exception:
         return None
+    if millis is not None:
+        try:
+            return max(0.0, float(str(millis).strip()) / 1000)
+        except ValueError:
+            pass
     if value is None:
         return None
     text = str(value).strip()

@@ -60,6 +60,9 @@ class LiteLLMClient:
         self._max_wait_s = max_wait_s
         self._timeout_s = timeout_s
         self._redactor = SecretRedactor.from_env(e.api_key_env for e in self._endpoints.values())
+        self._priced: dict[str, bool] = {}
+        self._retry = retry_if_exception(is_retryable)
+        self._stop = stop_after_attempt(max_attempts)
 
     def _wait_seconds(self, state: RetryCallState) -> float:
         backoff = min(self._max_wait_s, self._initial_wait_s * 2 ** (state.attempt_number - 1))
@@ -71,11 +74,10 @@ class LiteLLMClient:
                 wait = max(wait, min(hinted, self._max_wait_s))
         return wait
 
-    async def _attempt(self, request: ChatRequest, meta: CallMeta) -> Any:
-        endpoint = self._endpoints[meta.model_id]
+    def _call_kwargs(self, request: ChatRequest, endpoint: Endpoint) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "model": request.model,
-            "messages": [m.model_dump() for m in request.messages],
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
             "timeout": self._timeout_s,
             "num_retries": 0,
             "max_retries": 0,
@@ -88,6 +90,10 @@ class LiteLLMClient:
             kwargs["api_base"] = endpoint.api_base
         if endpoint.api_key_env:
             kwargs["api_key"] = os.environ.get(endpoint.api_key_env, "")
+        return kwargs
+
+    async def _attempt(self, request: ChatRequest, meta: CallMeta) -> Any:
+        kwargs = self._call_kwargs(request, self._endpoints[meta.model_id])
         async with self._model_slots[meta.model_id], self._global_slots:
             response = await self._litellm.acompletion(**kwargs)
         choices = getattr(response, "choices", None)
@@ -101,14 +107,10 @@ class LiteLLMClient:
     async def complete(self, request: ChatRequest, meta: CallMeta) -> CallRecord:
         if meta.model_id not in self._endpoints:
             raise KeyError(f"no endpoint configured for model {meta.model_id!r}")
+        key = call_key(request, meta)
         started = time.perf_counter()
         attempts = 0
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._max_attempts),
-            wait=self._wait_seconds,
-            retry=retry_if_exception(is_retryable),
-            reraise=True,
-        )
+        retrying = AsyncRetrying(stop=self._stop, wait=self._wait_seconds, retry=self._retry, reraise=True)
         try:
             async for attempt in retrying:
                 with attempt:
@@ -118,7 +120,7 @@ class LiteLLMClient:
             raise
         except Exception as exc:  # every provider failure becomes a recorded failure
             return CallRecord(
-                key=call_key(request, meta),
+                key=key,
                 meta=meta,
                 request=request,
                 latency_s=round(time.perf_counter() - started, 3),
@@ -126,21 +128,58 @@ class LiteLLMClient:
                 error=self._redactor.redact(describe_error(exc, attempts)),
             )
         return CallRecord(
-            key=call_key(request, meta),
+            key=key,
             meta=meta,
             request=request,
             reply=str(response.choices[0].message.content),
             usage=_usage_of(response),
-            cost_usd=self._cost_of(response),
+            cost_usd=self._cost_of(request.model, response),
             latency_s=round(time.perf_counter() - started, 3),
             attempts=attempts,
         )
 
-    def _cost_of(self, response: Any) -> float | None:
+    async def flush_logs(self, timeout_s: float = 5.0) -> None:
+        """Let LiteLLM finish its background logging of this loop's calls before the loop closes.
+
+        LiteLLM logs every call from a worker bound to the running event loop; logs still
+        queued when the loop closes are carried to the next loop with a warning
+        ("LoggingWorker: event loop changed"). Call this last thing on the round's loop.
+        """
+        await asyncio.sleep(0)  # each call's log is enqueued by a task of its own
         try:
-            cost = self._litellm.completion_cost(completion_response=response)
-        except Exception:  # LiteLLM raises when the model has no price
-            return None
+            from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER
+        except ImportError:  # another LiteLLM layout: nothing to flush that we know of
+            return
+        try:
+            await asyncio.wait_for(GLOBAL_LOGGING_WORKER.flush(), timeout=timeout_s)
+        except TimeoutError:
+            pass
+
+    def has_price(self, model: str) -> bool:
+        """Whether LiteLLM's price map knows the model (looked up once: a miss is slow)."""
+        if model not in self._priced:
+            try:
+                info = self._litellm.get_model_info(model)
+                self._priced[model] = bool(info.get("input_cost_per_token") or info.get("output_cost_per_token"))
+            except Exception:
+                self._priced[model] = False
+        return self._priced[model]
+
+    def _cost_of(self, model: str, response: Any) -> float | None:
+        """The call's cost from LiteLLM's price map; None when the model has no price.
+
+        LiteLLM already priced the response it returned (`_hidden_params["response_cost"]`,
+        the documented place to read it): pricing it a second time would double that work.
+        """
+        hidden = getattr(response, "_hidden_params", None)
+        cost = hidden.get("response_cost") if isinstance(hidden, dict) else None
+        if cost is None:
+            if not self.has_price(model):
+                return None
+            try:
+                cost = self._litellm.completion_cost(completion_response=response)
+            except Exception:  # LiteLLM raises when the model has no price
+                return None
         return float(cost) if cost else None
 
 

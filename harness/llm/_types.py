@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,11 +52,13 @@ class CallMeta(BaseModel):
     """0 for the first ask; 1 for a repair re-ask after an unusable reply."""
 
 
+@lru_cache(maxsize=512)
 def call_key(request: ChatRequest, meta: CallMeta) -> str:
     """Hash identifying a call in a cassette: the normalized request and the slot it fills.
 
     The slot matters: two judges' prompts can be identical (two empty answers), yet each
-    is its own call with its own reply.
+    is its own call with its own reply. Memoized (both are frozen): the recording layer
+    and the live client ask for the same call's key in turn.
     """
     payload = {"request": request.model_dump(mode="json"), "call": meta.model_dump(mode="json")}
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

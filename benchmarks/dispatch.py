@@ -1,0 +1,147 @@
+"""Dispatch benchmark: an N-model x T-question round against a local server with fixed latency.
+
+Prints wall time, the lower bound max(critical path, calls x latency / concurrency),
+their ratio, calls/s and the harness's CPU milliseconds per call. The server runs in a
+child process so its CPU time is not counted as the harness's.
+
+    python benchmarks/dispatch.py --models 10 --questions 10 --latency 0.5 --concurrency 64
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from harness.testing import FakeOpenAIServer, FakeRequest, ResponderResult  # noqa: E402
+
+SCORES = {"correctness": 8, "completeness": 7, "clarity": 8, "depth": 6, "usefulness": 7, "brief_justification": "fine"}
+
+
+def _respond(request: FakeRequest) -> ResponderResult:
+    if "RESPONSE TO EVALUATE" in request.last_user_text:
+        return json.dumps(SCORES)
+    return f"An answer from a benchmark model ({request.model})."
+
+
+def _serve(latency: float, port_queue: "multiprocessing.Queue[str]", stop: "multiprocessing.synchronize.Event") -> None:
+    with FakeOpenAIServer(_respond, latency_s=latency) as server:
+        port_queue.put(server.base_url)
+        stop.wait()
+
+
+def _write_round(folder: Path, base_url: str, models: int, questions: int, concurrency: int) -> Path:
+    import yaml
+
+    tasks = folder / "tasks"
+    for index in range(questions):
+        task = tasks / f"q{index:02d}"
+        task.mkdir(parents=True)
+        (task / "task.json").write_text(json.dumps({"task_kind": "question", "question_id": f"B-{index:03d}", "category": "bench"}))
+        (task / "PROMPT.md").write_text(f"Benchmark question number {index}: explain something.\n")
+    config = {
+        "name": "dispatch-benchmark",
+        "models": [
+            {"id": f"m{i:02d}", "name": f"Bench {i}", "provider": "local", "litellm_model": f"openai/bench-{i}",
+             "api_base": base_url, "api_key_env": "BENCH_KEY", "concurrency": concurrency}
+            for i in range(models)
+        ],
+        "tasks": [f"q{i:02d}" for i in range(questions)],
+        "tasks_dir": "tasks",
+        "judges_dir": str(REPO / "judges"),
+        "concurrency": concurrency,
+    }
+    path = folder / "round.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def _warm_up(base_url: str) -> tuple[float, float]:
+    """One untimed call through the harness's LiteLLM client: LiteLLM imports provider
+    modules on first use, and that is not dispatch cost. The call's log is flushed before
+    its event loop closes, so LiteLLM's logging worker carries nothing over to the round's
+    loop (no "LoggingWorker: event loop changed" warning).
+    """
+    import asyncio
+
+    from harness.llm import CallMeta, ChatMessage, ChatRequest, Endpoint, LiteLLMClient, import_litellm
+
+    started = time.perf_counter()
+    import_litellm()
+    imported = time.perf_counter()
+
+    async def call_and_flush() -> None:
+        client = LiteLLMClient({"warm-up": Endpoint(api_base=base_url, api_key_env="BENCH_KEY", concurrency=1)})
+        request = ChatRequest(model="openai/warm-up", messages=(ChatMessage(role="user", content="warm up"),))
+        record = await client.complete(request, CallMeta(stage="answer", model_id="warm-up", task_id="warm-up"))
+        if not record.ok:
+            raise SystemExit(f"warm-up call failed: {record.error}")
+        await client.flush_logs()
+
+    asyncio.run(call_and_flush())
+    return imported - started, time.perf_counter() - imported
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", type=int, default=10)
+    parser.add_argument("--questions", type=int, default=10)
+    parser.add_argument("--latency", type=float, default=0.5)
+    parser.add_argument("--concurrency", type=int, default=64)
+    args = parser.parse_args()
+    os.environ["BENCH_KEY"] = "sk-bench"
+
+    context = multiprocessing.get_context("spawn")
+    port_queue: multiprocessing.Queue[str] = context.Queue()
+    stop = context.Event()
+    server = context.Process(target=_serve, args=(args.latency, port_queue, stop), daemon=True)
+    server.start()
+    base_url = port_queue.get(timeout=30)
+
+    from harness.runner import run_round
+
+    import_s, warm_up_s = _warm_up(base_url)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            config = _write_round(Path(scratch), base_url, args.models, args.questions, args.concurrency)
+            cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+            started = time.perf_counter()
+            report = run_round(config, Path(scratch) / "run")
+            wall = time.perf_counter() - started
+            cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+            records = [json.loads(line) for line in (Path(scratch) / "run" / "cassette.jsonl").read_text().splitlines()]
+    finally:
+        stop.set()
+        server.join(timeout=10)
+
+    calls = report.calls_made
+    cpu_s = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    critical_path = 2 * args.latency  # an answer, then the judge calls it feeds
+    throughput_bound = calls * args.latency / args.concurrency
+    bound = max(critical_path, throughput_bound)
+    print(f"round: {args.models} models x {args.questions} questions, latency {args.latency} s, concurrency {args.concurrency}")
+    print(f"warm-up (untimed):   import LiteLLM {import_s:.2f} s, then 1 call {warm_up_s:.2f} s (provider modules load on first use)")
+    failed = [r for r in records if r["error"]]
+    print(f"calls made:          {calls} ({sum(r['attempts'] for r in records)} attempts, {len(failed)} failed)")
+    for record in failed[:3]:
+        print(f"  failure: {record['error'][:200]}")
+    print(f"wall time:           {wall:.2f} s")
+    print(f"lower bound:         {bound:.2f} s  (critical path {critical_path:.2f} s, calls x latency / concurrency {throughput_bound:.2f} s)")
+    print(f"ratio:               {wall / bound:.3f}  (target <= 1.15)")
+    print(f"calls/s:             {calls / wall:.1f}")
+    print(f"harness CPU per call: {1000 * cpu_s / calls:.2f} ms  ({cpu_s:.2f} s in all, {100 * cpu_s / wall:.0f}% of the wall time)")
+
+
+if __name__ == "__main__":
+    main()
