@@ -137,3 +137,15 @@ def test_judging_starts_as_soon_as_an_answer_exists(round_dir: Path, repo_dir: P
     beta_answered = max(r.received_at for r in requests if r.model == "beta" and not is_judge_request(r))
     early_judging = [r for r in requests if is_judge_request(r) and r.received_at < beta_answered]
     assert len(early_judging) >= 2, "judges of alpha's and gamma's answers did not wait for beta's answer"
+
+
+def test_bad_task_folder_names_file_and_field(tmp_path: Path, repo_dir: Path) -> None:
+    write_question_task(tmp_path / "tasks", "q1", "T-001", "A question?")
+    (tmp_path / "tasks" / "q1" / "task.json").write_text('{"task_kind": "question", "question_id": 7}')
+    config = write_round(tmp_path / "round.yaml", "http://127.0.0.1:9/v1", MODELS, ["q1"], repo_dir)
+    result = CliRunner().invoke(app, ["run", str(config), "--out", str(tmp_path / "run")])
+    assert result.exit_code != 0
+    message = str(result.exception)
+    assert "q1/task.json: question_id: Input should be a valid string" in message
+    assert "q1/task.json: category: Field required" in message
+    assert not (tmp_path / "run").exists()

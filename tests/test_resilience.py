@@ -9,22 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.testing import FakeOpenAIServer, FakeReply, FakeRequest, ResponderResult
+from harness.testing import ALL_FAULTS, FakeOpenAIServer, FakeReply, FakeRequest, ResponderResult
 
 from ._round_fixtures import TEST_KEY_ENV, is_judge_request, scores_for, write_question_task, write_round
 
 MODELS = ["alpha", "beta", "gamma"]
-FAULTS = [
-    "rate_limit",
-    "rate_limit_retry_after",
-    "server_error_500",
-    "bad_gateway_502",
-    "unavailable_503",
-    "timeout",
-    "connection_reset",
-    "not_json",
-    "empty_choices",
-]
+# Every fault except the final ones (401, 400), which are never retried.
+FAULTS = [fault for fault in ALL_FAULTS if fault not in ("auth_error_401", "bad_request_400")]
 PLANTED_KEY = "sk-planted-0123456789abcdef"
 
 

@@ -25,3 +25,10 @@ def main() -> None:
     except HarnessError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:
+        print(
+            "interrupted: every finished call is in the run folder's cassette; "
+            "`harness resume RUN_DIR` continues without paying for them again",
+            file=sys.stderr,
+        )
+        sys.exit(130)
