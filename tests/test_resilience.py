@@ -159,3 +159,16 @@ def test_auth_errors_are_not_retried(tasks_root: Path, repo_dir: Path) -> None:
     beta = next(a for a in details["answers"] if a["model_id"] == "beta")
     assert beta["text"] is None and "AuthenticationError 401" in beta["error"] and "after 1 attempt" in beta["error"]
     assert PLANTED_KEY not in beta["error"]
+
+
+def test_resume_accepts_changed_limits(tasks_root: Path, repo_dir: Path) -> None:
+    with FakeOpenAIServer(responder) as server:
+        config = write_round(tasks_root / "round.yaml", server.base_url, MODELS, ["q0"], repo_dir)
+        assert CliRunner().invoke(app, ["run", str(config), "--out", str(tasks_root / "run")]).exit_code == 0
+        first = len(server.requests)
+        text = (tasks_root / "round.yaml").read_text().replace("concurrency: 4", "concurrency: 2")
+        (tasks_root / "round.yaml").write_text(text)
+        result = CliRunner().invoke(app, ["run", str(config), "--out", str(tasks_root / "run")])
+        assert result.exit_code == 0, result.output
+        assert len(server.requests) == first, "everything was served from the cassette"
+    assert "concurrency: 2" in (tasks_root / "run" / "round.yaml").read_text()

@@ -149,6 +149,16 @@ class RoundConfig(BaseModel):
                 raise ValueError(f"judges {unknown} are not ids of `models` ({', '.join(ids)})")
         return self
 
+    def call_relevant(self) -> dict[str, object]:
+        """The settings that shape recorded calls; the rest (limits, retries, endpoints, labels of outputs) may change on resume."""
+        transport = {"concurrency", "api_base", "api_key_env"}
+        data = self.model_dump(
+            mode="json",
+            exclude={"concurrency", "sandbox_parallel", "retry", "output", "source", "license", "name"},
+        )
+        data["models"] = [{k: v for k, v in m.items() if k not in transport} for m in data["models"]]
+        return data
+
     def judge_ids(self) -> list[str]:
         """Judges in pool order."""
         wanted = set(self.judges) if self.judges is not None else None

@@ -8,7 +8,9 @@ from datetime import datetime
 from pathlib import Path
 
 from .._errors import ConfigError
-from ..config import load_round_config
+import yaml
+
+from ..config import RoundConfig, load_round_config
 from ..plan import make_plan
 from ..runs import RunFolder
 
@@ -18,6 +20,10 @@ __all__ = ["prepare_run"]
 def _config_diff(old: str, new: str) -> str:
     lines = difflib.unified_diff(old.splitlines(), new.splitlines(), "recorded round.yaml", "new config", lineterm="", n=1)
     return "\n".join(list(lines)[:40])
+
+
+def _call_yaml(config: RoundConfig) -> str:
+    return yaml.safe_dump(config.call_relevant(), sort_keys=False, allow_unicode=True)
 
 
 def _changed_files(fresh: RunFolder, recorded: RunFolder) -> list[str]:
@@ -51,12 +57,20 @@ def prepare_run(config_path: Path, out: Path | None, now: datetime) -> RunFolder
             probe.snapshot(config, plan.task_dirs, plan.rubric_paths, run.load_info())
             fresh = probe.config_path.read_text(encoding="utf-8")
             changed = _changed_files(probe, run)
-        if fresh != recorded or changed:
-            detail = _config_diff(recorded, fresh) if fresh != recorded else "changed files: " + ", ".join(changed)
+        if changed:
             raise ConfigError(
                 f"{run.root} holds a run of a different round; resuming would change recorded calls. "
-                f"Use another --out, or restore the recorded config.\n{detail}"
+                f"Use another --out, or restore the recorded files.\nchanged files: {', '.join(changed)}"
             )
+        if fresh != recorded:
+            old_calls = _call_yaml(RoundConfig.model_validate(yaml.safe_load(recorded)))
+            new_calls = _call_yaml(RoundConfig.model_validate(yaml.safe_load(fresh)))
+            if old_calls != new_calls:
+                raise ConfigError(
+                    f"{run.root} holds a run of a different round; resuming would change recorded calls. "
+                    f"Use another --out, or restore the recorded config.\n{_config_diff(old_calls, new_calls)}"
+                )
+            run.config_path.write_text(fresh, encoding="utf-8")  # limits, retries, endpoints: the new ones apply
         return run
     question_ids = [t.task_id for t in plan.question_tasks]
     run.snapshot(config, plan.task_dirs, plan.rubric_paths, RunFolder.new_info(now, question_ids))
