@@ -8,7 +8,6 @@ from ..aggregate import BuildRoundInput, BuildSample, ImplBuild, JudgeCost, Revi
 from ..engine import BuildOutcome, BuildSampleOutcome
 from ..formats._dataset import HiddenTest
 from ..formats._json import dumps_published, write_atomic
-
 from ._base import RoundResult, register_emitter
 
 __all__ = ["DatasetEmitter", "BuildFilesEmitter", "build_round_input", "DATASET_FILE_NAME"]
