@@ -69,9 +69,10 @@ def _write_round(folder: Path, base_url: str, models: int, questions: int, concu
 
 def _warm_up(base_url: str) -> tuple[float, float]:
     """One untimed call through the harness's LiteLLM client: LiteLLM imports provider
-    modules on first use, and that is not dispatch cost. The call's log is flushed before
-    its event loop closes, so LiteLLM's logging worker carries nothing over to the round's
-    loop (no "LoggingWorker: event loop changed" warning).
+    modules on first use, and that is not dispatch cost. The call also teaches the process
+    that the provider sends through the harness's shared session (see harness/llm/_wire.py);
+    `--cold-route` forgets that. The call's log is flushed before its event loop closes, so
+    LiteLLM's logging worker carries nothing over to the round's loop.
     """
     import asyncio
 
@@ -87,7 +88,7 @@ def _warm_up(base_url: str) -> tuple[float, float]:
         record = await client.complete(request, CallMeta(stage="answer", model_id="warm-up", task_id="warm-up"))
         if not record.ok:
             raise SystemExit(f"warm-up call failed: {record.error}")
-        await client.flush_logs()
+        await client.aclose()
 
     asyncio.run(call_and_flush())
     return imported - started, time.perf_counter() - imported
@@ -99,6 +100,11 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=10)
     parser.add_argument("--latency", type=float, default=0.5)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--cold-route",
+        action="store_true",
+        help="forget what the warm-up call learnt about the provider's route, as a fresh `harness run` would",
+    )
     args = parser.parse_args()
     os.environ["BENCH_KEY"] = "sk-bench"
 
@@ -112,6 +118,11 @@ def main() -> None:
     from harness.runner import run_round
 
     import_s, warm_up_s = _warm_up(base_url)
+    if args.cold_route:
+        from harness.llm import _wire
+
+        _wire._ROUTES_THROUGH_SESSION.clear()
+        _wire._ROUTES_OUTSIDE_SESSION.clear()
     try:
         with tempfile.TemporaryDirectory() as scratch:
             config = _write_round(Path(scratch), base_url, args.models, args.questions, args.concurrency)
@@ -132,6 +143,7 @@ def main() -> None:
     bound = max(critical_path, throughput_bound)
     print(f"round: {args.models} models x {args.questions} questions, latency {args.latency} s, concurrency {args.concurrency}")
     print(f"warm-up (untimed):   import LiteLLM {import_s:.2f} s, then 1 call {warm_up_s:.2f} s (provider modules load on first use)")
+    print(f"provider route:      {'unknown at the start (--cold-route)' if args.cold_route else 'learnt by the warm-up call'}")
     failed = [r for r in records if r["error"]]
     print(f"calls made:          {calls} ({sum(r['attempts'] for r in records)} attempts, {len(failed)} failed)")
     for record in failed[:3]:

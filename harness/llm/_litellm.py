@@ -15,13 +15,21 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from ._errors import EmptyReplyError, describe_error, is_retryable, retry_after_seconds
 from ._secrets import SecretRedactor
 from ._types import CallMeta, CallRecord, ChatRequest, Usage, call_key
+from ._wire import Wire, proxies_from_env
 
 __all__ = ["Endpoint", "LiteLLMClient", "import_litellm"]
 
 
 def import_litellm() -> Any:
-    """Import LiteLLM on first use; its import costs seconds and must not slow the CLI."""
+    """Import LiteLLM on first use; its import costs seconds and must not slow the CLI.
+
+    `openai/` models go through LiteLLM's own HTTP handler, the one most of its providers
+    use, rather than through the openai SDK: the SDK's request transformation costs about
+    2 ms of CPU per call (benchmarks/dispatch.py). Setting the variable to false restores
+    the SDK path.
+    """
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER", "true")
     import litellm
 
     litellm.suppress_debug_info = True
@@ -39,7 +47,11 @@ class Endpoint:
 
 
 class LiteLLMClient:
-    """Calls models through LiteLLM; every outcome, failures included, becomes a CallRecord."""
+    """Calls models through LiteLLM; every outcome, failures included, becomes a CallRecord.
+
+    Limits: `concurrency` requests on the wire at once, and per model its endpoint's
+    `concurrency` calls (see `_wire.Wire`).
+    """
 
     def __init__(
         self,
@@ -53,14 +65,18 @@ class LiteLLMClient:
     ) -> None:
         self._litellm = import_litellm()
         self._endpoints = dict(endpoints)
-        self._global_slots = asyncio.Semaphore(concurrency)
-        self._model_slots = {mid: asyncio.Semaphore(e.concurrency) for mid, e in self._endpoints.items()}
+        self._wire = Wire(
+            concurrency,
+            {model_id: e.concurrency for model_id, e in self._endpoints.items()},
+            proxies_from_env=proxies_from_env(self._litellm),
+        )
         self._max_attempts = max_attempts
         self._initial_wait_s = initial_wait_s
         self._max_wait_s = max_wait_s
         self._timeout_s = timeout_s
         self._redactor = SecretRedactor.from_env(e.api_key_env for e in self._endpoints.values())
         self._priced: dict[str, bool] = {}
+        self._routes: dict[str, str] = {}
         self._retry = retry_if_exception(is_retryable)
         self._stop = stop_after_attempt(max_attempts)
 
@@ -94,8 +110,8 @@ class LiteLLMClient:
 
     async def _attempt(self, request: ChatRequest, meta: CallMeta) -> Any:
         kwargs = self._call_kwargs(request, self._endpoints[meta.model_id])
-        async with self._model_slots[meta.model_id], self._global_slots:
-            response = await self._litellm.acompletion(**kwargs)
+        async with self._wire.slot(meta.model_id, self._route_of(request.model)) as session:
+            response = await self._litellm.acompletion(**kwargs, shared_session=session)
         choices = getattr(response, "choices", None)
         if not choices:
             raise EmptyReplyError("the provider returned no choices")
@@ -138,6 +154,20 @@ class LiteLLMClient:
             attempts=attempts,
         )
 
+    def _route_of(self, model: str) -> str:
+        """LiteLLM's provider for `model`: calls of one provider share a code path."""
+        if model not in self._routes:
+            try:
+                self._routes[model] = str(self._litellm.get_llm_provider(model)[1])
+            except Exception:  # LiteLLM does not know the provider: the call will say why
+                self._routes[model] = model
+        return self._routes[model]
+
+    async def aclose(self) -> None:
+        """Flush LiteLLM's logs and close the shared session; call it last on the round's loop."""
+        await self.flush_logs()
+        await self._wire.aclose()
+
     async def flush_logs(self, timeout_s: float = 5.0) -> None:
         """Let LiteLLM finish its background logging of this loop's calls before the loop closes.
 
@@ -171,11 +201,11 @@ class LiteLLMClient:
         LiteLLM already priced the response it returned (`_hidden_params["response_cost"]`,
         the documented place to read it): pricing it a second time would double that work.
         """
+        if not self.has_price(model):
+            return None
         hidden = getattr(response, "_hidden_params", None)
         cost = hidden.get("response_cost") if isinstance(hidden, dict) else None
         if cost is None:
-            if not self.has_price(model):
-                return None
             try:
                 cost = self._litellm.completion_cost(completion_response=response)
             except Exception:  # LiteLLM raises when the model has no price

@@ -96,6 +96,16 @@ async def _budget_stop(guard: BudgetGuard) -> None:
 
 
 async def _execute_live(
+    run: RunFolder, recording: RecordingClient, guard: BudgetGuard | None, sink: ProgressSink, live: ModelClient
+) -> list[Path] | None:
+    try:
+        return await _execute_until_done_or_broke(run, recording, guard, sink)
+    finally:
+        if isinstance(live, LiteLLMClient):
+            await live.aclose()
+
+
+async def _execute_until_done_or_broke(
     run: RunFolder, recording: RecordingClient, guard: BudgetGuard | None, sink: ProgressSink
 ) -> list[Path] | None:
     job = asyncio.ensure_future(execute_run(run, ObservedClient(recording, sink), run.results_dir, sink=sink))
@@ -119,7 +129,7 @@ def _continue(run: RunFolder, client: ModelClient | None, max_cost_usd: float | 
         recording = RecordingClient(guard or live, cassette)
         sink = sink or QuietSink()
         try:
-            files = asyncio.run(_execute_live(run, recording, guard, sink))
+            files = asyncio.run(_execute_live(run, recording, guard, sink, live))
         finally:
             sink.close()
             cassette.close()

@@ -37,6 +37,7 @@ from harness.testing._http_replies import (
 from harness.testing._responders import echo_responder
 
 _STARTUP_TIMEOUT_S = 10.0
+_ALL_MODELS = "\0all"
 _SHUTDOWN_TIMEOUT_S = 10.0
 
 
@@ -82,6 +83,8 @@ class FakeOpenAIServer:
         self._requests: list[FakeRequest] = []
         self._attempts_by_key: dict[str, int] = {}
         self._responder_errors: list[str] = []
+        self._in_flight: dict[str, int] = {}
+        self._peak_in_flight: dict[str, int] = {}
 
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -223,7 +226,27 @@ class FakeOpenAIServer:
         ]
         return web.json_response({"object": "list", "data": data})
 
+    def peak_in_flight(self, model: str | None = None) -> int:
+        """The most requests this server held at once: for `model`, or all together."""
+        with self._lock:
+            return self._peak_in_flight.get(_ALL_MODELS if model is None else model, 0)
+
+    def _count_in_flight(self, model: str, step: int) -> None:
+        with self._lock:
+            for key in (_ALL_MODELS, model):
+                now = self._in_flight.get(key, 0) + step
+                self._in_flight[key] = now
+                self._peak_in_flight[key] = max(now, self._peak_in_flight.get(key, 0))
+
     async def _handle_chat_completions(self, http_request: web.Request) -> web.StreamResponse:
+        model = await _model_of(http_request)
+        self._count_in_flight(model, +1)
+        try:
+            return await self._answer_chat_completion(http_request)
+        finally:
+            self._count_in_flight(model, -1)
+
+    async def _answer_chat_completion(self, http_request: web.Request) -> web.StreamResponse:
         try:
             body = await http_request.json()
         except ValueError:
@@ -321,6 +344,14 @@ def _run_loop_forever(loop: asyncio.AbstractEventLoop) -> None:
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
+
+
+async def _model_of(http_request: web.Request) -> str:
+    try:
+        body = await http_request.json()  # aiohttp keeps the body: the handler reads it again
+    except ValueError:
+        return ""
+    return str(body.get("model", "")).removeprefix("openai/") if isinstance(body, dict) else ""
 
 
 def _request_key(model: str, messages: Any) -> str:

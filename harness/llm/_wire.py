@@ -1,0 +1,199 @@
+"""How calls reach the wire: the concurrency limits and the HTTP session calls share.
+
+The round-wide `concurrency` bounds the requests on the wire. LiteLLM spends milliseconds
+of CPU before and after each request; were a slot held for that too, a busy event loop
+would leave slots idle while calls wait for it. So where a model's requests go out
+through the session below (LiteLLM's `shared_session`; most providers use it, some do
+not), a call holds a wire slot only from the moment its request goes out until its reply
+arrives, seen by aiohttp's request hooks. Up to twice `concurrency` calls may be inside
+LiteLLM at once, so a slot that comes free finds a request ready; of those, only a few
+are being prepared at a time, because a hundred calls preparing at once interleave their
+steps and are all sent late, where a few at a time are sent one after another.
+
+Until a model's first request has been seen going out through the session, its calls
+hold a wire slot for their whole duration, which is exact for any provider. A model's
+own `concurrency` always covers its whole call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+__all__ = ["Wire", "proxies_from_env"]
+
+_PREPARED_AT_ONCE = 4
+"""How many calls LiteLLM may be preparing (before their request is sent) at one time."""
+
+_UNSEEN_PREPARATION_S = 0.05
+"""While a route is unknown, how long a call keeps its preparation place if no hook sees
+its request: a provider that sends outside the session must not be held to a few calls."""
+
+
+class _Ticket:
+    """A place held in a semaphore, given back at most once."""
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots: asyncio.Semaphore | None = slots
+
+    def give_back(self) -> None:
+        if self._slots is not None:
+            self._slots.release()
+            self._slots = None
+
+
+class _Call:
+    """The places one call holds; aiohttp's hooks find it through a context variable."""
+
+    def __init__(self, wire: Wire, route: str) -> None:
+        self.wire = wire
+        self.route = route
+        self.preparing: _Ticket | None = None
+        self.on_wire: _Ticket | None = None
+        self.seen = False
+
+    async def request_going_out(self) -> None:
+        self.seen = True
+        self.wire.learn_route(self.route)
+        if self.preparing is not None:
+            self.preparing.give_back()
+        if self.on_wire is None:
+            self.on_wire = await self.wire.take_wire_slot()
+
+    def request_answered(self) -> None:
+        if self.on_wire is not None:
+            self.on_wire.give_back()
+            self.on_wire = None
+
+    def give_back_all(self) -> None:
+        for ticket in (self.preparing, self.on_wire):
+            if ticket is not None:
+                ticket.give_back()
+
+
+_ROUTES_THROUGH_SESSION: set[str] = set()
+"""Routes (LiteLLM providers) seen sending through the shared session, in this process."""
+
+_ROUTES_OUTSIDE_SESSION: set[str] = set()
+"""Routes whose calls succeeded without any request through the shared session."""
+
+_current_call: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("harness_current_call", default=None)
+
+
+async def _request_started(session: Any, trace_context: Any, params: Any) -> None:
+    call = _current_call.get()
+    if call is not None:
+        await call.request_going_out()
+
+
+async def _request_ended(session: Any, trace_context: Any, params: Any) -> None:
+    call = _current_call.get()
+    if call is not None:
+        call.request_answered()
+
+
+class Wire:
+    """The limits one round's calls share, and their HTTP session (made in the running loop)."""
+
+    def __init__(self, concurrency: int, model_concurrency: Mapping[str, int], *, proxies_from_env: bool = False) -> None:
+        self._concurrency = concurrency
+        self._proxies_from_env = proxies_from_env
+        self._model_slots = {model_id: asyncio.Semaphore(limit) for model_id, limit in model_concurrency.items()}
+        self._work_slots = asyncio.Semaphore(2 * concurrency)
+        self._prep_slots = asyncio.Semaphore(_PREPARED_AT_ONCE)
+        self._wire_slots = asyncio.Semaphore(concurrency)
+        self._route_learned: dict[str, asyncio.Event] = {}
+        self._session: Any = None
+
+    @asynccontextmanager
+    async def slot(self, model_id: str, route: str) -> AsyncIterator[Any]:
+        """Hold a place for one call of `model_id`; yields the aiohttp session to send it with.
+
+        `route` names the way LiteLLM sends the call (its provider): whether a route's
+        requests go through the shared session is learnt once per process.
+        """
+        async with self._model_slots[model_id], self._work_slots:
+            call = _Call(self, route)
+            try:
+                call.on_wire = await self._whole_call_slot_unless_routed(route)
+                if route not in _ROUTES_OUTSIDE_SESSION:
+                    await self._prep_slots.acquire()
+                    call.preparing = _Ticket(self._prep_slots)
+                    if call.on_wire is not None:  # the route is unknown
+                        asyncio.get_running_loop().call_later(_UNSEEN_PREPARATION_S, call.preparing.give_back)
+                token = _current_call.set(call)
+                try:
+                    yield self._shared_session()
+                finally:
+                    _current_call.reset(token)
+                if not call.seen and route not in _ROUTES_THROUGH_SESSION:
+                    _ROUTES_OUTSIDE_SESSION.add(route)
+            finally:
+                call.give_back_all()
+
+    async def _whole_call_slot_unless_routed(self, route: str) -> _Ticket | None:
+        """A wire slot for the whole call while the route is not known to use the session; None once it is."""
+        if route in _ROUTES_THROUGH_SESSION:
+            return None
+        if route in _ROUTES_OUTSIDE_SESSION:
+            return await self.take_wire_slot()
+        learned = self._route_learned.setdefault(route, asyncio.Event())
+        slot = asyncio.ensure_future(self._wire_slots.acquire())
+        known = asyncio.ensure_future(learned.wait())
+        try:
+            await asyncio.wait({slot, known}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            known.cancel()
+            slot.cancel()
+            if slot.done() and not slot.cancelled():
+                self._wire_slots.release()
+            raise
+        known.cancel()
+        slot.cancel()  # a no-op once it has acquired; a pending acquire gives its turn on
+        acquired = slot.done() and not slot.cancelled()
+        if acquired and route not in _ROUTES_THROUGH_SESSION:
+            return _Ticket(self._wire_slots)
+        if acquired:
+            self._wire_slots.release()
+        return None
+
+    async def take_wire_slot(self) -> _Ticket:
+        await self._wire_slots.acquire()
+        return _Ticket(self._wire_slots)
+
+    def learn_route(self, route: str) -> None:
+        """The route's requests go out through the shared session, where the hooks see them."""
+        _ROUTES_THROUGH_SESSION.add(route)
+        learned = self._route_learned.get(route)
+        if learned is not None:
+            learned.set()
+
+    def _shared_session(self) -> Any:
+        if self._session is None or self._session.closed:
+            import aiohttp
+
+            tracing = aiohttp.TraceConfig()
+            tracing.on_request_start.append(_request_started)
+            tracing.on_request_end.append(_request_ended)
+            tracing.on_request_exception.append(_request_ended)
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._concurrency, limit_per_host=0, ttl_dns_cache=300),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                trust_env=self._proxies_from_env,
+                trace_configs=[tracing],
+            )
+        return self._session
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def proxies_from_env(litellm: Any) -> bool:
+    """Whether LiteLLM is set to honour HTTP(S)_PROXY, as its own sessions would."""
+    return bool(getattr(litellm, "aiohttp_trust_env", False)) or os.environ.get("AIOHTTP_TRUST_ENV", "").lower() in ("1", "true")

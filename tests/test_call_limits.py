@@ -1,0 +1,90 @@
+"""The call layer's concurrency limits, counted where they matter: at the server.
+
+Real LiteLLM talks HTTP to the fake server; the server counts the requests it holds at
+once. A round-wide limit bounds requests on the wire, a model's limit bounds its calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from harness.llm import CallMeta, CallRecord, ChatMessage, ChatRequest, Endpoint, LiteLLMClient, import_litellm
+from harness.llm import _wire
+from harness.testing import FakeOpenAIServer, echo_responder
+
+
+@pytest.fixture
+def unlearnt_routes() -> Iterator[None]:
+    """Each test starts with no route known to go through the shared session."""
+    known = (_wire._ROUTES_THROUGH_SESSION, _wire._ROUTES_OUTSIDE_SESSION)
+    saved = [set(routes) for routes in known]
+    for routes in known:
+        routes.clear()
+    yield
+    for routes, before in zip(known, saved):
+        routes.clear()
+        routes.update(before)
+
+
+def _run_calls(server: FakeOpenAIServer, limits: dict[str, int], calls_per_model: int, concurrency: int) -> list[CallRecord]:
+    async def run() -> list[CallRecord]:
+        client = LiteLLMClient(
+            {model: Endpoint(api_base=server.base_url, api_key_env=None, concurrency=limit) for model, limit in limits.items()},
+            concurrency=concurrency,
+            max_attempts=1,
+        )
+        try:
+            return await asyncio.gather(
+                *(
+                    client.complete(
+                        ChatRequest(model=f"openai/{model}", messages=(ChatMessage(role="user", content=f"{model} {i}"),)),
+                        CallMeta(stage="answer", model_id=model, task_id=f"t{i}"),
+                    )
+                    for model in limits
+                    for i in range(calls_per_model)
+                )
+            )
+        finally:
+            await client.aclose()
+
+    return asyncio.run(run())
+
+
+def test_round_limit_bounds_requests_on_the_wire(unlearnt_routes: None) -> None:
+    with FakeOpenAIServer(echo_responder(), latency_s=0.15) as server:
+        records = _run_calls(server, {"a": 50, "b": 50, "c": 50}, calls_per_model=12, concurrency=5)
+
+    assert all(record.ok for record in records), [record.error for record in records if not record.ok]
+    assert server.peak_in_flight() == 5
+    assert "openai" in _wire._ROUTES_THROUGH_SESSION  # later calls held a slot only while on the wire
+
+
+def test_model_limit_bounds_that_model_only(unlearnt_routes: None) -> None:
+    with FakeOpenAIServer(echo_responder(), latency_s=0.15) as server:
+        records = _run_calls(server, {"slow": 1, "fast": 20}, calls_per_model=6, concurrency=16)
+
+    assert all(record.ok for record in records)
+    assert server.peak_in_flight("slow") == 1
+    assert server.peak_in_flight("fast") == 6
+    assert server.peak_in_flight() == 7
+
+
+def test_limit_holds_for_requests_outside_the_shared_session(unlearnt_routes: None) -> None:
+    """A provider that does not send through the harness's session holds a slot for its
+    whole call, so the limit still holds (here LiteLLM's plain httpx transport stands in)."""
+    litellm = import_litellm()
+    saved = litellm.disable_aiohttp_transport
+    litellm.disable_aiohttp_transport = True
+    try:
+        with FakeOpenAIServer(echo_responder(), latency_s=0.15) as server:
+            records = _run_calls(server, {"a": 50, "b": 50}, calls_per_model=10, concurrency=4)
+    finally:
+        litellm.disable_aiohttp_transport = saved
+
+    assert all(record.ok for record in records)
+    assert server.peak_in_flight() == 4
+    assert "openai" not in _wire._ROUTES_THROUGH_SESSION
+    assert "openai" in _wire._ROUTES_OUTSIDE_SESSION  # later calls skipped the preparation gate
