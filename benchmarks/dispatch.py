@@ -121,8 +121,7 @@ def main() -> None:
     if args.cold_route:
         from harness.llm import _wire
 
-        _wire._ROUTES_THROUGH_SESSION.clear()
-        _wire._ROUTES_OUTSIDE_SESSION.clear()
+        _wire.ROUTE_USES_SESSION.clear()
     try:
         with tempfile.TemporaryDirectory() as scratch:
             config = _write_round(Path(scratch), base_url, args.models, args.questions, args.concurrency)

@@ -19,14 +19,11 @@ from harness.testing import FakeOpenAIServer, echo_responder
 @pytest.fixture
 def unlearnt_routes() -> Iterator[None]:
     """Each test starts with no route known to go through the shared session."""
-    known = (_wire._ROUTES_THROUGH_SESSION, _wire._ROUTES_OUTSIDE_SESSION)
-    saved = [set(routes) for routes in known]
-    for routes in known:
-        routes.clear()
+    saved = dict(_wire.ROUTE_USES_SESSION)
+    _wire.ROUTE_USES_SESSION.clear()
     yield
-    for routes, before in zip(known, saved):
-        routes.clear()
-        routes.update(before)
+    _wire.ROUTE_USES_SESSION.clear()
+    _wire.ROUTE_USES_SESSION.update(saved)
 
 
 def _run_calls(server: FakeOpenAIServer, limits: dict[str, int], calls_per_model: int, concurrency: int) -> list[CallRecord]:
@@ -59,7 +56,7 @@ def test_round_limit_bounds_requests_on_the_wire(unlearnt_routes: None) -> None:
 
     assert all(record.ok for record in records), [record.error for record in records if not record.ok]
     assert server.peak_in_flight() == 5
-    assert "openai" in _wire._ROUTES_THROUGH_SESSION  # later calls held a slot only while on the wire
+    assert _wire.ROUTE_USES_SESSION == {"openai": True}  # later calls held a slot only while on the wire
 
 
 def test_model_limit_bounds_that_model_only(unlearnt_routes: None) -> None:
@@ -86,5 +83,31 @@ def test_limit_holds_for_requests_outside_the_shared_session(unlearnt_routes: No
 
     assert all(record.ok for record in records)
     assert server.peak_in_flight() == 4
-    assert "openai" not in _wire._ROUTES_THROUGH_SESSION
-    assert "openai" in _wire._ROUTES_OUTSIDE_SESSION  # later calls skipped the preparation gate
+    assert _wire.ROUTE_USES_SESSION == {"openai": False}  # later calls skipped the preparation gate
+
+
+def test_a_route_whose_calls_leave_the_session_is_unlearnt(unlearnt_routes: None) -> None:
+    """Believed to use the session, a route whose call succeeds unseen falls back to
+    whole-call slots, and the limit is exact again from the next calls on."""
+    _wire.ROUTE_USES_SESSION["openai"] = True
+    litellm = import_litellm()
+    saved = litellm.disable_aiohttp_transport
+    litellm.disable_aiohttp_transport = True
+    try:
+        with FakeOpenAIServer(echo_responder(), latency_s=0.1) as server:
+            first = _run_calls(server, {"a": 50}, calls_per_model=6, concurrency=6)
+        assert _wire.ROUTE_USES_SESSION == {"openai": False}
+        with FakeOpenAIServer(echo_responder(), latency_s=0.1) as server:
+            second = _run_calls(server, {"a": 50, "b": 50}, calls_per_model=8, concurrency=6)
+    finally:
+        litellm.disable_aiohttp_transport = saved
+
+    assert all(record.ok for record in first + second)
+    assert server.peak_in_flight() == 6
+
+
+def test_closing_the_client_drops_litellms_cached_http_clients(unlearnt_routes: None) -> None:
+    litellm = import_litellm()
+    with FakeOpenAIServer(echo_responder()) as server:
+        _run_calls(server, {"a": 2}, calls_per_model=2, concurrency=2)
+    assert not litellm.in_memory_llm_clients_cache.cache_dict

@@ -166,7 +166,7 @@ class LiteLLMClient:
     async def aclose(self) -> None:
         """Flush LiteLLM's logs and close the shared session; call it last on the round's loop."""
         await self.flush_logs()
-        await self._wire.aclose()
+        await self._wire.aclose(self._litellm)
 
     async def flush_logs(self, timeout_s: float = 5.0) -> None:
         """Let LiteLLM finish its background logging of this loop's calls before the loop closes.

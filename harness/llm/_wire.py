@@ -10,9 +10,10 @@ LiteLLM at once, so a slot that comes free finds a request ready; of those, only
 are being prepared at a time, because a hundred calls preparing at once interleave their
 steps and are all sent late, where a few at a time are sent one after another.
 
-Until a model's first request has been seen going out through the session, its calls
-hold a wire slot for their whole duration, which is exact for any provider. A model's
-own `concurrency` always covers its whole call.
+Until a route's (provider's) first request has been seen going out through the session,
+its calls hold a wire slot for their whole duration, which is exact for any provider; so
+do the calls of a route whose call succeeded unseen. A model's own `concurrency` always
+covers its whole call.
 """
 
 from __future__ import annotations
@@ -75,11 +76,9 @@ class _Call:
                 ticket.give_back()
 
 
-_ROUTES_THROUGH_SESSION: set[str] = set()
-"""Routes (LiteLLM providers) seen sending through the shared session, in this process."""
-
-_ROUTES_OUTSIDE_SESSION: set[str] = set()
-"""Routes whose calls succeeded without any request through the shared session."""
+ROUTE_USES_SESSION: dict[str, bool] = {}
+"""Per route (LiteLLM provider), in this process: True once a request of it was seen going
+out through the shared session, False once a call of it succeeded unseen."""
 
 _current_call: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("harness_current_call", default=None)
 
@@ -120,7 +119,7 @@ class Wire:
             call = _Call(self, route)
             try:
                 call.on_wire = await self._whole_call_slot_unless_routed(route)
-                if route not in _ROUTES_OUTSIDE_SESSION:
+                if ROUTE_USES_SESSION.get(route) is not False:
                     await self._prep_slots.acquire()
                     call.preparing = _Ticket(self._prep_slots)
                     if call.on_wire is not None:  # the route is unknown
@@ -130,17 +129,16 @@ class Wire:
                     yield self._shared_session()
                 finally:
                     _current_call.reset(token)
-                if not call.seen and route not in _ROUTES_THROUGH_SESSION:
-                    _ROUTES_OUTSIDE_SESSION.add(route)
+                if not call.seen:
+                    ROUTE_USES_SESSION[route] = False
             finally:
                 call.give_back_all()
 
     async def _whole_call_slot_unless_routed(self, route: str) -> _Ticket | None:
         """A wire slot for the whole call while the route is not known to use the session; None once it is."""
-        if route in _ROUTES_THROUGH_SESSION:
-            return None
-        if route in _ROUTES_OUTSIDE_SESSION:
-            return await self.take_wire_slot()
+        uses_session = ROUTE_USES_SESSION.get(route)
+        if uses_session is not None:
+            return None if uses_session else await self.take_wire_slot()
         learned = self._route_learned.setdefault(route, asyncio.Event())
         slot = asyncio.ensure_future(self._wire_slots.acquire())
         known = asyncio.ensure_future(learned.wait())
@@ -155,7 +153,7 @@ class Wire:
         known.cancel()
         slot.cancel()  # a no-op once it has acquired; a pending acquire gives its turn on
         acquired = slot.done() and not slot.cancelled()
-        if acquired and route not in _ROUTES_THROUGH_SESSION:
+        if acquired and not ROUTE_USES_SESSION.get(route):
             return _Ticket(self._wire_slots)
         if acquired:
             self._wire_slots.release()
@@ -167,7 +165,7 @@ class Wire:
 
     def learn_route(self, route: str) -> None:
         """The route's requests go out through the shared session, where the hooks see them."""
-        _ROUTES_THROUGH_SESSION.add(route)
+        ROUTE_USES_SESSION[route] = True
         learned = self._route_learned.get(route)
         if learned is not None:
             learned.set()
@@ -188,10 +186,19 @@ class Wire:
             )
         return self._session
 
-    async def aclose(self) -> None:
+    async def aclose(self, litellm: Any = None) -> None:
+        """Close the session, and drop LiteLLM's cached HTTP clients built on it.
+
+        LiteLLM keys its client cache by the event loop's `id()`, which a later loop may
+        reuse: a client left behind would send that loop's calls outside its session.
+        """
         if self._session is not None:
             await self._session.close()
             self._session = None
+        cache = getattr(litellm, "in_memory_llm_clients_cache", None)
+        flush = getattr(cache, "flush_cache", None)
+        if callable(flush):
+            flush()
 
 
 def proxies_from_env(litellm: Any) -> bool:
