@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -105,6 +106,7 @@ def main() -> None:
         action="store_true",
         help="forget what the warm-up call learnt about the provider's route, as a fresh `harness run` would",
     )
+    parser.add_argument("--repeat", type=int, default=1, help="rounds to run one after another (this VM's speed drifts)")
     args = parser.parse_args()
     os.environ["BENCH_KEY"] = "sk-bench"
 
@@ -115,34 +117,45 @@ def main() -> None:
     server.start()
     base_url = port_queue.get(timeout=30)
 
+    import_s, warm_up_s = _warm_up(base_url)
+    print(f"round: {args.models} models x {args.questions} questions, latency {args.latency} s, concurrency {args.concurrency}")
+    print(f"warm-up (untimed):   import LiteLLM {import_s:.2f} s, then 1 call {warm_up_s:.2f} s (provider modules load on first use)")
+    print(f"provider route:      {'unknown at the start of each round (--cold-route)' if args.cold_route else 'learnt by the warm-up call'}")
+    ratios: list[float] = []
+    try:
+        for repeat in range(args.repeat):
+            if args.repeat > 1:
+                print(f"\n-- round {repeat + 1} of {args.repeat}")
+            ratios.append(_timed_round(args, base_url))
+    finally:
+        stop.set()
+        server.join(timeout=10)
+    if len(ratios) > 1:
+        print(f"\nratios over {len(ratios)} rounds: min {min(ratios):.3f}, median {statistics.median(ratios):.3f}, max {max(ratios):.3f}")
+
+
+def _timed_round(args: argparse.Namespace, base_url: str) -> float:
+    """Run one round, print its figures, return its ratio."""
     from harness.runner import run_round
 
-    import_s, warm_up_s = _warm_up(base_url)
     if args.cold_route:
         from harness.llm import _wire
 
         _wire.ROUTE_USES_SESSION.clear()
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            config = _write_round(Path(scratch), base_url, args.models, args.questions, args.concurrency)
-            cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-            started = time.perf_counter()
-            report = run_round(config, Path(scratch) / "run")
-            wall = time.perf_counter() - started
-            cpu_after = resource.getrusage(resource.RUSAGE_SELF)
-            records = [json.loads(line) for line in (Path(scratch) / "run" / "cassette.jsonl").read_text().splitlines()]
-    finally:
-        stop.set()
-        server.join(timeout=10)
+    with tempfile.TemporaryDirectory() as scratch:
+        config = _write_round(Path(scratch), base_url, args.models, args.questions, args.concurrency)
+        cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+        started = time.perf_counter()
+        report = run_round(config, Path(scratch) / "run")
+        wall = time.perf_counter() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        records = [json.loads(line) for line in (Path(scratch) / "run" / "cassette.jsonl").read_text().splitlines()]
 
     calls = report.calls_made
     cpu_s = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     critical_path = 2 * args.latency  # an answer, then the judge calls it feeds
     throughput_bound = calls * args.latency / args.concurrency
     bound = max(critical_path, throughput_bound)
-    print(f"round: {args.models} models x {args.questions} questions, latency {args.latency} s, concurrency {args.concurrency}")
-    print(f"warm-up (untimed):   import LiteLLM {import_s:.2f} s, then 1 call {warm_up_s:.2f} s (provider modules load on first use)")
-    print(f"provider route:      {'unknown at the start (--cold-route)' if args.cold_route else 'learnt by the warm-up call'}")
     failed = [r for r in records if r["error"]]
     print(f"calls made:          {calls} ({sum(r['attempts'] for r in records)} attempts, {len(failed)} failed)")
     for record in failed[:3]:
@@ -152,7 +165,7 @@ def main() -> None:
     print(f"ratio:               {wall / bound:.3f}  (target <= 1.15)")
     print(f"calls/s:             {calls / wall:.1f}")
     print(f"harness CPU per call: {1000 * cpu_s / calls:.2f} ms  ({cpu_s:.2f} s in all, {100 * cpu_s / wall:.0f}% of the wall time)")
-
+    return wall / bound
 
 if __name__ == "__main__":
     main()
