@@ -123,7 +123,8 @@ class RoundConfig(BaseModel):
     seed: int = 0
     """Seed for every shuffle (review labels and order)."""
     concurrency: int = Field(default=64, ge=1)
-    """Most model calls in flight at once, all models together."""
+    """Most requests on the wire at once, all models together (a call's CPU work before and after its
+    request does not hold a place: see harness/llm/_wire.py)."""
     sandbox_parallel: int | None = Field(default=None, ge=1)
     """Most sandbox runs at once; default: number of cores."""
     retry: RetryConfig = Field(default_factory=RetryConfig)
