@@ -169,6 +169,7 @@ def _published_detail(build: ImplBuild, inp: BuildRoundInput) -> PerImplDetail:
         run_path=build.run_path,
         scores=[_published_score(judge, build.impl, inp, reviews.get(judge)) for judge in inp.judges],
         hidden_tests=sorted(build.hidden_tests, key=lambda t: t.name),
+        notes=build.notes,
     )
 
 

@@ -71,6 +71,8 @@ class ImplBuild(_InputModel):
     """Every sample, any order; the highest index is the judged one."""
     hidden_tests: list[HiddenTest]
     """Hidden-test outcomes of the judged sample, any order."""
+    notes: list[str] = Field(default_factory=list)
+    """The sandbox's integrity notes for the judged sample (published in perImplDetail when any)."""
 
     @model_validator(mode="after")
     def _unique_sample_indices(self) -> Self:

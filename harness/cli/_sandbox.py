@@ -41,9 +41,14 @@ def build(
 def print_test_run(result: TestRunResult, *, tail_lines: int = 40) -> None:
     """Human-readable summary of a run: one line per test, totals, and the output tail on failure."""
     for test in result.tests:
-        typer.echo(f"{'PASS' if test.passed else 'FAIL'}  {test.name}")
+        mark = "PASS" if test.passed else test.outcome.upper()[:4]
+        typer.echo(f"{mark:<4}  {test.name}" + (f"  ({test.reason})" if test.reason and not test.passed else ""))
     status = "timed out" if result.timed_out else f"exit code {result.exit_code}"
-    typer.echo(f"{result.passed}/{result.total} hidden tests passed ({status}, {result.duration_s:.2f}s)")
+    counts = f"{result.failed} failed, {result.skipped} skipped, {result.errors} errors"
+    typer.echo(f"{result.passed}/{result.total} hidden tests passed ({counts}; {status}, {result.duration_s:.2f}s)")
+    typer.echo(f"isolation: {result.isolation}; integrity: {result.integrity}")
+    for note in result.integrity_notes:
+        typer.echo(f"  {note}")
     if not result.all_passed and result.output_tail:
         typer.echo(f"--- last {tail_lines} lines of output ---")
         typer.echo("\n".join(result.output_tail.splitlines()[-tail_lines:]))
@@ -54,8 +59,8 @@ def test(
     task_dir: Annotated[Path, typer.Argument(help="A build task folder (task.json, tests/, ...).")],
     submission_dir: Annotated[Path, typer.Argument(help="Folder holding the implementation (its work tree).")],
     json_output: Annotated[
-        bool, typer.Option("--json", help="Print the result as JSON: tests, passed, total, exit_code, "
-                           "timed_out, duration_s, output_tail.")
+        bool, typer.Option("--json", help="Print the result as JSON: tests, passed, failed, skipped, "
+                           "errors, total, exit_code, timed_out, duration_s, isolation, integrity, integrity_notes, output_tail.")
     ] = False,
     timeout: Annotated[
         float | None, typer.Option("--timeout", min=0.1, help="Wall-clock limit in seconds (default: the task's).")
@@ -63,8 +68,8 @@ def test(
 ) -> None:
     """Run a task's hidden tests against an implementation in a fresh sandbox.
 
-    Exit code 0 when every hidden test passed, 1 when not, 2 on errors (bad
-    input, sandbox unavailable).
+    Exit code 0 when every hidden test passed, 1 when not (or when the run's
+    integrity is `tampered` or `error`), 2 on errors (bad input, sandbox unavailable).
     """
     from ..sandbox import DockerSandbox, load_build_task, read_submission_dir
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..aggregate import BuildRoundInput, BuildSample, ImplBuild, JudgeCost, Review, aggregate_build_round, build_dataset_file
-from ..engine import BuildOutcome, BuildSampleOutcome
+from ..engine import BuildOutcome, BuildSampleOutcome, TestOutcome
 from ..formats._dataset import HiddenTest
 from ..formats._json import dumps_published, write_atomic
 from ._base import RoundResult, register_emitter
@@ -34,6 +34,12 @@ def _published_sample(s: BuildSampleOutcome) -> BuildSample:
     )
 
 
+def _integrity_notes(tests: TestOutcome | None) -> list[str]:
+    if tests is None or (tests.integrity == "ok" and not tests.integrity_notes):
+        return []
+    return [f"integrity: {tests.integrity}", *tests.integrity_notes]
+
+
 def build_round_input(result: RoundResult, outcome: BuildOutcome) -> BuildRoundInput:
     config = result.plan.config
     task = next(t for t in result.plan.build_tasks if t.task_id == outcome.task_id)
@@ -49,6 +55,7 @@ def build_round_input(result: RoundResult, outcome: BuildOutcome) -> BuildRoundI
                 run_path=sample_path(task.task_id, model.id, judged.sample),
                 samples=[_published_sample(s) for s in samples],
                 hidden_tests=hidden,
+                notes=_integrity_notes(judged.tests),
             )
         )
     reviews = [

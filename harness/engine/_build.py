@@ -31,6 +31,10 @@ class TestOutcome(BaseModel):
     """(test name, passed), sorted by name."""
     exit_code: int | None
     timed_out: bool
+    integrity: str = Field(default="ok", exclude_if=lambda value: value == "ok")
+    """The sandbox's integrity verdict: ok, suspicious, tampered or error (README, "Integrity")."""
+    integrity_notes: list[str] = Field(default_factory=list, exclude_if=lambda value: not value)
+    """Evidence and reasons behind `integrity`, ignored files, tests that did not pass and why."""
 
 
 class TestRunner(Protocol):
@@ -113,6 +117,11 @@ class _BuildRunner:
             )
         }
         model_ids = [m.id for m in self.config.models]
+        notices = {
+            model_id: self.mask.apply(_sandbox_notice(s.tests))[0]
+            for model_id, s in judged.items()
+            if s.tests is not None and s.tests.integrity != "ok"
+        }
         reviews = await asyncio.gather(
             *(
                 self.judge.review(
@@ -122,6 +131,7 @@ class _BuildRunner:
                     labels=shuffled_labels(model_ids, self.config.seed, task.task_id, judge_id),
                     implementations=implementations,
                     texts=texts,
+                    notices=notices,
                 )
                 for judge_id in self.config.judge_ids()
             )
@@ -152,6 +162,11 @@ class _BuildRunner:
             return outcome.model_copy(update={"error": f"no usable implementation: {exc}"})
         tests = await self.tests.run_tests(task, files, self.run_id)
         return outcome.model_copy(update={"files": files, "loc": count_loc(files[task.entrypoint]), "tests": tests})
+
+
+def _sandbox_notice(tests: TestOutcome) -> str:
+    evidence = "; ".join(note for note in tests.integrity_notes if note.startswith(("tampered", "error", "suspicious")))
+    return f"(Sandbox integrity check: {tests.integrity}. {evidence[:1500]})"
 
 
 async def run_build_tasks(

@@ -32,4 +32,6 @@ class SandboxTestRunner:
             tests=[(t.name, t.passed) for t in result.tests],
             exit_code=result.exit_code,
             timed_out=result.timed_out,
+            integrity=result.integrity,
+            integrity_notes=result.integrity_notes,
         )

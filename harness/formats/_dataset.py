@@ -217,6 +217,9 @@ class PerImplDetail(_CamelModel):
     """One review per judge, in judge order."""
     hidden_tests: list[HiddenTest]
     """Hidden tests of the judged sample, sorted by name."""
+    notes: list[str] = Field(default_factory=list, exclude_if=lambda value: not value)
+    """Ours, present only when there is something to say: the sandbox's integrity verdict when it is
+    not "ok" (`integrity: tampered`, ...) and its evidence, files of the reply that were ignored."""
 
 
 class CostEfficiencyRow(_CamelModel):

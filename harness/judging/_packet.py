@@ -84,10 +84,11 @@ def shuffled_labels(model_ids: list[str], seed: int, task_id: str, judge_id: str
     return dict(zip(letters, order))
 
 
-def _render_implementation(label: str, files: Mapping[str, str] | None) -> str:
+def _render_implementation(label: str, files: Mapping[str, str] | None, notice: str | None = None) -> str:
+    header = f"### {label}" + (f"\n{notice}" if notice else "")
     if not files:
-        return f"### {label}\n(no files were produced)\n"
-    parts = [f"### {label}"]
+        return f"{header}\n(no files were produced)\n"
+    parts = [header]
     for name in sorted(files):
         parts.append(f"File `{name}`:\n```\n{files[name]}\n```")
     return "\n".join(parts) + "\n"
@@ -130,14 +131,19 @@ class PacketJudge:
         labels: dict[str, str],
         implementations: Mapping[str, Mapping[str, str] | None],
         texts: Mapping[str, str],
+        notices: Mapping[str, str] | None = None,
     ) -> PacketReview:
-        """`implementations`: model id -> files (masked); `texts`: judge_prompt, judge_rubric, prompt, spec."""
+        """`implementations`: model id -> files (masked); `texts`: judge_prompt, judge_rubric, prompt, spec;
+        `notices`: model id -> what the sandbox found (an integrity verdict other than ok)."""
         label_list = list(labels)
         example = json.dumps(
             {label: {"hardFail": True, "spec": 8, "quality": 14, "verdict": "ship-with-cleanup", "note": "..."} for label in label_list},
             indent=1,
         )
-        rendered = "\n".join(_render_implementation(label, implementations.get(labels[label])) for label in label_list)
+        rendered = "\n".join(
+            _render_implementation(label, implementations.get(labels[label]), (notices or {}).get(labels[label]))
+            for label in label_list
+        )
         user = fill_template(
             self.rubric.prompt_template,
             judge_prompt=texts["judge_prompt"],

@@ -181,6 +181,9 @@ def _implementation(facts: BuildFacts, impl: str) -> ImplementationEntry:
     tests = [TestEntry(name=name, passed=ok) for name, ok in (judged.tests.tests if judged and judged.tests else [])]
     timed_out = judged is not None and judged.tests is not None and judged.tests.timed_out
     summary = (row.tests if row else f"{sum(t.passed for t in tests)}/{len(tests)}") + (" (timed out)" if timed_out else "")
+    integrity = judged.tests.integrity if judged is not None and judged.tests is not None else "ok"
+    if integrity != "ok":
+        summary += f" · integrity: {integrity}"
     headline = f"tests {summary}"
     if row is not None:
         headline += f" · spec {number(row.spec_peer)} · quality {number(row.quality_peer)} · {row.verdict}"
@@ -204,6 +207,8 @@ def _implementation(facts: BuildFacts, impl: str) -> ImplementationEntry:
         files=files,
         files_note=files_note,
         reviews=_reviews_table(facts, impl),
+        integrity=integrity,
+        integrity_notes=tuple(judged.tests.integrity_notes) if judged is not None and judged.tests is not None else (),
     )
 
 

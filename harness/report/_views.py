@@ -170,6 +170,8 @@ class ImplementationEntry:
     files: list[SourceFile]
     files_note: str
     reviews: Table
+    integrity: str = "ok"
+    integrity_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from ._check import TaskCheckReport, check_task, load_build_task
 from ._docker import DockerSandbox
 from ._errors import SandboxInfraError, SandboxInputError, TaskCheckError
 from ._image import DOCKERFILE_RECIPE, OFFLINE_RECIPE, ImageRecipe, default_image_tag, resolve_image
-from ._junit import parse_junit_report
-from ._models import PUBLIC_RESULT_FIELDS, SandboxLimits, TestCaseResult, TestRunResult
+from ._models import PUBLIC_RESULT_FIELDS, Integrity, SandboxLimits, TestCaseResult, TestRunResult
+from ._scan import scan_submission
 from ._pool import SandboxPool
 from ._sweep import LABEL_PID, LABEL_RUN_ID, sweep_stale_containers
 
@@ -29,6 +29,7 @@ __all__ = [
     "DockerSandbox",
     "ImageBuildResult",
     "ImageRecipe",
+    "Integrity",
     "SandboxBackend",
     "SandboxInfraError",
     "SandboxInputError",
@@ -44,8 +45,8 @@ __all__ = [
     "create_backend",
     "default_image_tag",
     "load_build_task",
-    "parse_junit_report",
     "read_submission_dir",
     "resolve_image",
+    "scan_submission",
     "sweep_stale_containers",
 ]

@@ -1,14 +1,16 @@
-"""The host end of a sandbox container's stdio: work tree in, output tail, exit status and report out.
+"""The host end of a sandbox container's stdio: the payload in, PID 1's result document out.
 
-Protocol with the container's PID 1 (see `_container.py`):
-  host -> stdin:   "<nonce> <size>\\n" then a tar of `size` bytes (the work tree)
-  stdout -> host:  the tail of the tests' combined output
-  stderr -> host:  "harness-exit-status-<nonce>=<N>\\n", the JUnit report, "\\nharness-end-<nonce>\\n"
-The nonce is random per run and only PID 1 reads it, so the tests cannot forge the markers.
+Protocol with the container's PID 1 (see `_payload.py` and `_runtime/supervisor.py`):
+  host -> stdin:   "<nonce> <size>\\n" then `size` bytes of JSON (work tree, runtime, limits)
+  stderr -> host:  "harness-result-<nonce> <size>\\n", the result document (JSON), "\\nharness-end-<nonce>\\n"
+  stdout -> host:  nothing in a normal run (anything there is kept as output)
+Only PID 1 holds the container's stderr; the tests and the submission run under
+other uids and can neither write to it nor read PID 1's memory.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import socket
@@ -40,11 +42,11 @@ class TailBuffer:
 
 
 class RunOutcome:
-    """What came back: the exit status (None if PID 1 never reported one) and the report bytes."""
+    """What came back: PID 1's result document, or None when it never sent one (killed, crashed)."""
 
     def __init__(self) -> None:
-        self.exit_code: int | None = None
-        self.report: bytes | None = None
+        self.document: dict[str, Any] | None = None
+        self.error: str | None = None
 
 
 class ContainerStdio:
@@ -59,12 +61,12 @@ class ContainerStdio:
         self._handle = api.attach_socket(container_id, params=params)
         self._socket: socket.socket = getattr(self._handle, "_sock", self._handle)
         self._nonce = secrets.token_hex(16)
-        self._status = re.compile(rb"harness-exit-status-" + self._nonce.encode() + rb"=(\d+)\n")
+        self._header = re.compile(rb"harness-result-" + self._nonce.encode() + rb" (\d+)\n")
         self._end = b"\nharness-end-" + self._nonce.encode() + b"\n"
 
-    def send_work_tree(self, tar: bytes) -> None:
-        """Hand PID 1 the nonce and the work tree; it unpacks it into /work and starts the tests."""
-        self._socket.sendall(f"{self._nonce} {len(tar)}\n".encode() + tar)
+    def send_payload(self, payload: bytes) -> None:
+        """Hand PID 1 the nonce and the payload; it lays out the work tree and starts the tests."""
+        self._socket.sendall(f"{self._nonce} {len(payload)}\n".encode() + payload)
 
     def _read_exactly(self, size: int) -> bytes | None:
         data = bytearray()
@@ -86,35 +88,40 @@ class ContainerStdio:
         except OSError:
             return  # the connection broke: the container is gone
 
-    def read_outcome(self, output: TailBuffer, max_report_bytes: int) -> RunOutcome:
-        """Collect stdout into `output` and the status and report from stderr, until the end marker.
+    def read_outcome(self, output: TailBuffer, max_document_bytes: int) -> RunOutcome:
+        """Collect stdout into `output` and PID 1's result document from stderr.
 
-        A report larger than `max_report_bytes` is dropped (not one pytest wrote).
         Stops early, with what it has, when the stream ends (container killed or dead).
         """
         outcome = RunOutcome()
         stderr = bytearray()
-        report = bytearray()
-        overflow = False
+        size: int | None = None
+        start = 0
         for stream, payload in self._frames():
             if stream != _STDERR:
                 output.write(payload)
                 continue
-            if outcome.exit_code is None:
-                stderr += payload
-                if not (match := self._status.search(stderr)):
-                    del stderr[:-_MARKER_WINDOW]  # keep enough to find a marker split across frames
+            stderr += payload
+            if size is None:
+                if not (match := self._header.search(stderr)):
+                    del stderr[:-_MARKER_WINDOW]
                     continue
-                outcome.exit_code = int(match.group(1))
-                payload = bytes(stderr[match.end() :])
-            report += payload
-            if self._end in report[-(len(payload) + len(self._end)) :]:
-                body = bytes(report[: report.rfind(self._end)])
-                outcome.report = None if overflow else body
+                size, start = int(match.group(1)), match.end()
+                if size > max_document_bytes:
+                    outcome.error = f"the sandbox's result document ({size} bytes) is over the limit"
+                    return outcome
+            if len(stderr) >= start + size + len(self._end):
+                body = bytes(stderr[start : start + size])
+                if stderr[start + size : start + size + len(self._end)] != self._end:
+                    outcome.error = "the sandbox's result document is not framed as expected"
+                    return outcome
+                try:
+                    document = json.loads(body)
+                except ValueError as exc:
+                    outcome.error = f"the sandbox's result document is not JSON: {exc}"
+                    return outcome
+                outcome.document = document if isinstance(document, dict) else None
                 return outcome
-            if len(report) > max_report_bytes + _MARKER_WINDOW:
-                overflow = True
-                del report[: len(report) - _MARKER_WINDOW]
         return outcome
 
     def close(self) -> None:

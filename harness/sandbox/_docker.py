@@ -1,26 +1,30 @@
-"""The Docker sandbox: one fresh, locked-down container per submission."""
+"""The Docker sandbox: one fresh, locked-down container per run, and the trusted verdict on it."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
+import sys
 import threading
 import time
 import warnings
 from collections.abc import Callable
 from typing import Any
 
-from ..tasks import BuildTask
-from ._archive import HIDDEN_TESTS_DIR, Submission, build_work_tree_tar
-from ._attach import ContainerStdio, TailBuffer
-from ._container import container_command, container_options
-from ._errors import SandboxInfraError
-from ._image import SANDBOX_UID, resolve_image
-from ._junit import parse_junit_report
+from ..tasks import RUNNER_OWNED_NAMES, BuildTask
+from ._archive import Submission, read_submission_dir, read_tree_bytes
+from ._attach import ContainerStdio, RunOutcome, TailBuffer
+from ._container import container_options
+from ._errors import SandboxInfraError, SandboxInputError
+from ._image import resolve_image
 from ._models import SandboxLimits, TestCaseResult, TestRunResult
+from ._payload import RunMode, boot_command, build_payload, select_declared_files
+from ._scan import scan_submission
 from ._sweep import owner_labels, sweep_stale_containers
+from ._verdict import IntegrityLog, judge_run, read_report
 
 __all__ = ["DockerSandbox"]
-
-_TIMEOUT_EXIT_CODES = (124, 137)  # `timeout`: limit reached; limit reached and SIGKILL needed
 
 
 class _Watchdog:
@@ -52,9 +56,27 @@ class _Watchdog:
         self._thread.join()
 
 
+def _steers_runner(name: str) -> bool:
+    """Whether a file could configure, start up or shadow the test runner if it reached the work tree."""
+    base = name.rsplit("/", 1)[-1]
+    module = name.split("/", 1)[0].removesuffix(".py")
+    return base in RUNNER_OWNED_NAMES or base.endswith(".pth") or module in _SHADOWED or module in sys.stdlib_module_names
+
+
+_SHADOWED = frozenset({"pytest", "_pytest", "pluggy", "py"})
+
+
+class _ContainerRun:
+    """What one container run gave back."""
+
+    def __init__(self, outcome: RunOutcome, killed_from_host: bool, duration_s: float, output: str) -> None:
+        self.outcome, self.killed_from_host, self.duration_s, self.output = outcome, killed_from_host, duration_s, output
+
+
 class DockerSandbox:
-    """Runs hidden tests in Docker: no network, read-only root, capped /work and /tmp,
-    non-root, no capabilities, pid/memory/CPU limits, wall-clock limit inside and outside.
+    """Runs hidden tests in Docker: no network, read-only root, capped /work and /tmp, the tests and
+    the submission under their own unprivileged uids, pid/memory/CPU limits, wall-clock limits
+    inside and outside, and a verdict that the code under test cannot write.
 
     Thread-safe: `SandboxPool` calls `run` from several threads at once.
     """
@@ -80,6 +102,8 @@ class DockerSandbox:
         self._client = client
         self._stream_client: Any = None
         self._lock = threading.Lock()
+        self._expected: dict[str, list[str] | None] = {}
+        self._expected_locks: dict[str, threading.Lock] = {}
 
     # Clients and image are made lazily so that constructing a sandbox never touches Docker.
     def _clients(self) -> tuple[Any, Any]:
@@ -90,8 +114,8 @@ class DockerSandbox:
                 try:
                     if self._client is None:
                         self._client = docker.from_env(timeout=int(self._api_timeout_s), max_pool_size=32)
-                    # Test output arrives only when the run ends (it goes through `tail`),
-                    # so reading the attach stream must not time out; the watchdog bounds it.
+                    # The result arrives only when the run ends, so reading the attach
+                    # stream must not time out; the watchdog bounds it.
                     self._stream_client = docker.from_env(timeout=None, max_pool_size=32)
                 except docker.errors.DockerException as exc:
                     raise SandboxInfraError(f"Docker daemon not reachable: {exc}") from exc
@@ -130,23 +154,103 @@ class DockerSandbox:
 
         Docker failures are retried `retries` times, then raised as SandboxInfraError.
         """
+        limit_s = timeout_s if timeout_s is not None else task.timeout_s
+        log = IntegrityLog()
+        kept, ignored = select_declared_files(task, files)
+        if ignored:
+            steering = [name for name in ignored if _steers_runner(name)]
+            if steering:
+                log.add("suspicious", f"the submission carried test-runner files, ignored: {', '.join(steering)}")
+            log.notes.append(f"files the task does not declare were ignored: {', '.join(ignored)}")
+        for finding in scan_submission(kept):
+            log.add("tampered" if task.isolation == "inprocess" else "suspicious", f"static scan: {finding}")
+        expected = self.expected_test_ids(task, cancel)
+        key = secrets.token_bytes(32)
+        payload = build_payload(task, kept, mode="test", key_hex=key.hex(), limits=self.limits, limit_s=limit_s)
+        container = self._run_with_retries(payload, run_id, limit_s, cancel)
+        document = container.outcome.document
+        if document is None:
+            return self._without_document(task, container, expected, log)
+        return judge_run(task, document, key, expected, log)
+
+    def expected_test_ids(self, task: BuildTask, cancel: threading.Event | None = None) -> list[str] | None:
+        """The hidden tests' node ids, collected once per task with its reference solution, in a sandbox.
+
+        Without a reference, an empty entrypoint is collected; None when that does not
+        collect either (the run's own collection is used then, and says so).
+        """
+        reference = read_submission_dir(task.reference_dir) if task.reference_dir is not None else None
+        files = reference if reference is not None else {task.entrypoint: ""}
+        fingerprint = hashlib.sha256(
+            json.dumps(
+                [
+                    sorted((k, hashlib.sha256(v).hexdigest()) for k, v in read_tree_bytes(task.tests_dir).items()),
+                    sorted(files.items()),
+                    task.test_invocation,
+                    task.isolation,
+                    self.image,
+                ]
+            ).encode()
+        ).hexdigest()
+        with self._lock:
+            lock = self._expected_locks.setdefault(fingerprint, threading.Lock())
+        with lock:
+            if fingerprint not in self._expected:
+                self._expected[fingerprint] = self._collect(task, files, reference is not None, cancel)
+            return self._expected[fingerprint]
+
+    def _collect(
+        self, task: BuildTask, files: Submission, is_reference: bool, cancel: threading.Event | None
+    ) -> list[str] | None:
+        key = secrets.token_bytes(32)
+        payload = build_payload(task, files, mode="collect", key_hex=key.hex(), limits=self.limits, limit_s=task.timeout_s)
+        container = self._run_with_retries(payload, f"collect-{task.task_id}", task.timeout_s, cancel)
+        document = container.outcome.document or {}
+        records = read_report(str(document.get("report") or ""), key).records
+        collected = next((r.get("ids") for r in records if r.get("k") == "collected"), None)
+        errors = [f"{r.get('id')}: {str(r.get('text', ''))[-500:]}" for r in records if r.get("k") == "collect_error"]
+        if collected and not errors:
+            return [str(node) for node in collected]
+        if is_reference:
+            why = "; ".join(errors) or f"exit status {document.get('exit_status')}: {str(document.get('output_tail', ''))[-800:]}"
+            raise SandboxInputError(f"{task.folder}: the hidden tests do not collect with the reference solution ({why})")
+        return None
+
+    def _without_document(
+        self, task: BuildTask, container: _ContainerRun, expected: list[str] | None, log: IntegrityLog
+    ) -> TestRunResult:
+        if container.killed_from_host:
+            reason = "killed from the host at the time limit"
+            log.notes.append(f"the sandbox did not answer in time and was {reason}")
+        else:
+            reason = "the sandbox ended without a result"
+            log.add("error", container.outcome.error or f"{reason} (its PID 1 was killed, e.g. out of memory)")
+        tests = [TestCaseResult(name=n.removeprefix("_eval_tests/"), passed=False, outcome="missing", reason=reason) for n in expected or []]
+        return TestRunResult.from_tests(
+            tests,
+            exit_code=None,
+            timed_out=container.killed_from_host,
+            duration_s=round(container.duration_s, 3),
+            output_tail=container.output,
+            isolation=task.isolation,
+            integrity=log.level,
+            integrity_notes=log.notes,
+        )
+
+    def _run_with_retries(
+        self, payload: bytes, run_id: str, limit_s: float, cancel: threading.Event | None
+    ) -> _ContainerRun:
         import docker
 
-        limit_s = timeout_s if timeout_s is not None else task.timeout_s
-        work_tree = build_work_tree_tar(
-            files, task.tests_dir, uid=SANDBOX_UID, gid=SANDBOX_UID, max_bytes=self.limits.work_dir_mb * 2**20
-        )
         last_error: Exception | None = None
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(self.retry_delay_s * attempt)
             try:
-                return self._run_once(task, work_tree, run_id, limit_s, cancel)
+                return self._run_once(payload, run_id, limit_s, cancel)
             except docker.errors.ImageNotFound as exc:
                 self._image = None
-                raise SandboxInfraError(
-                    f"sandbox image {self.image} disappeared during the run: {exc}"
-                ) from exc
+                raise SandboxInfraError(f"sandbox image {self.image} disappeared during the run: {exc}") from exc
             except (docker.errors.DockerException, OSError) as exc:
                 # requests' connection errors are OSErrors; all mean the sandbox, not the code, failed.
                 last_error = exc
@@ -156,15 +260,11 @@ class DockerSandbox:
             f"sandbox run {run_id!r} failed after {self.retries + 1} attempt(s): {last_error}"
         ) from last_error
 
-    def _run_once(
-        self, task: BuildTask, work_tree: bytes, run_id: str, limit_s: float, cancel: threading.Event | None
-    ) -> TestRunResult:
+    def _run_once(self, payload: bytes, run_id: str, limit_s: float, cancel: threading.Event | None) -> _ContainerRun:
         client, stream_client = self._clients()
         api = client.api
         container_id: str = api.create_container(
-            self.image,
-            container_command(task.test_invocation, limit_s, self.limits),
-            **container_options(api, self.limits, owner_labels(run_id)),
+            self.image, boot_command(), **container_options(api, self.limits, owner_labels(run_id))
         )["Id"]
         output = TailBuffer(self.limits.output_tail_bytes)
         stdio: ContainerStdio | None = None
@@ -174,12 +274,12 @@ class DockerSandbox:
             host_limit = limit_s + self.limits.kill_grace_s + self.limits.host_grace_s
             with _Watchdog(lambda: api.kill(container_id), host_limit, cancel) as watchdog:
                 started = time.monotonic()
-                stdio.send_work_tree(work_tree)
-                outcome = stdio.read_outcome(output, self.limits.max_report_bytes)
+                stdio.send_payload(payload)
+                outcome = stdio.read_outcome(output, self.limits.max_report_bytes * 3 + 2**20)
                 duration_s = time.monotonic() - started
             if watchdog.fired and cancel is not None and cancel.is_set():
                 raise SandboxInfraError(f"sandbox run {run_id!r} was cancelled")
-            if outcome.exit_code is None and not watchdog.fired:
+            if outcome.document is None and not watchdog.fired:
                 api.ping()  # the stream ended early: a dead daemon is an infra error, a dead container is not
         finally:
             # Remove first: closing stdin would make the container exit and remove itself
@@ -187,22 +287,7 @@ class DockerSandbox:
             self._remove(api, container_id)
             if stdio is not None:
                 stdio.close()
-        exit_code = outcome.exit_code
-        timed_out = watchdog.fired or (exit_code in _TIMEOUT_EXIT_CODES and duration_s >= limit_s)
-        return TestRunResult.from_tests(
-            self._tests_in_report(outcome.report, task) or [],
-            exit_code=exit_code,
-            timed_out=timed_out,
-            duration_s=round(duration_s, 3),
-            output_tail=output.text(),
-        )
-
-    @staticmethod
-    def _tests_in_report(report: bytes | None, task: BuildTask) -> list[TestCaseResult] | None:
-        if not report:
-            return None  # the tests never got to write one
-        modules = [p.relative_to(task.tests_dir).as_posix() for p in task.tests_dir.rglob("*.py")]
-        return parse_junit_report(report, prefix=HIDDEN_TESTS_DIR, module_paths=modules)
+        return _ContainerRun(outcome, watchdog.fired, duration_s, output.text())
 
     @staticmethod
     def _wait_until_removed(api: Any, container_id: str, timeout_s: int = 30) -> None:

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["SandboxLimits", "TestCaseResult", "TestRunResult", "PUBLIC_RESULT_FIELDS"]
+__all__ = ["SandboxLimits", "TestCaseResult", "TestRunResult", "PUBLIC_RESULT_FIELDS", "Integrity", "TestOutcomeKind"]
 
-PUBLIC_RESULT_FIELDS = ("tests", "passed", "total", "exit_code", "timed_out", "duration_s", "output_tail")
+PUBLIC_RESULT_FIELDS = (
+    "tests",
+    "passed",
+    "failed",
+    "skipped",
+    "errors",
+    "total",
+    "exit_code",
+    "timed_out",
+    "duration_s",
+    "isolation",
+    "integrity",
+    "integrity_notes",
+    "output_tail",
+)
 """Fields of `TestRunResult` printed by `harness sandbox test --json`, in this order."""
 
 
@@ -35,7 +49,17 @@ class SandboxLimits(BaseModel):
     host_grace_s: float = Field(default=10.0, gt=0)
     """The host kills the container if the run outlives limit + kill grace + this."""
     max_report_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
-    """A JUnit report larger than this is ignored (no per-test results)."""
+    """A report larger than this is an error of the run (never a score)."""
+
+
+Integrity = Literal["ok", "suspicious", "tampered", "error"]
+"""`ok`: nothing seen. `suspicious`: the submission tried something that could not reach the score
+(recorded, score kept). `tampered`: evidence of an attempt on the score: counted as 0 tests passed.
+`error`: the report cannot be trusted or used: counted as 0 tests passed, with the reason."""
+
+TestOutcomeKind = Literal["passed", "failed", "error", "skipped", "missing"]
+"""How one expected hidden test ended; only `passed` counts. `error`: failed outside the test body
+(setup, teardown, collection); `missing`: never reported (not collected, deselected, not reached)."""
 
 
 class TestCaseResult(BaseModel):
@@ -46,6 +70,10 @@ class TestCaseResult(BaseModel):
 
     name: str
     passed: bool
+    outcome: TestOutcomeKind = "passed"
+    """How the test ended (see `TestOutcomeKind`)."""
+    reason: str | None = None
+    """Why it did not pass, in a few words, when known."""
 
 
 class TestRunResult(BaseModel):
@@ -62,7 +90,14 @@ class TestRunResult(BaseModel):
     tests: list[TestCaseResult] = Field(default_factory=list)
     """Per-test outcomes from the runner's report, sorted by name."""
     passed: int = 0
+    failed: int = 0
+    """Expected tests whose body failed."""
+    skipped: int = 0
+    """Expected tests that were skipped or xfailed (not a pass)."""
+    errors: int = 0
+    """Expected tests that errored in setup or teardown, or were never reported."""
     total: int = 0
+    """Number of expected hidden tests (from the trusted collection)."""
     exit_code: int | None = None
     """Exit code of the test invocation; None when it never finished (killed from the host)."""
     timed_out: bool = False
@@ -71,12 +106,26 @@ class TestRunResult(BaseModel):
     output_tail: str = ""
     """The last bytes of combined stdout and stderr (see `SandboxLimits.output_tail_bytes`)."""
     infra_error: str | None = None
+    isolation: str = "process"
+    """How the submission ran: `process` (its own process and uid) or `inprocess` (inside pytest)."""
+    integrity: Integrity = "ok"
+    """Whether the result can be trusted (see `Integrity`); not `ok` means see `integrity_notes`."""
+    integrity_notes: list[str] = Field(default_factory=list)
+    """The evidence and reasons behind `integrity`, and files of the submission that were ignored."""
 
     @classmethod
     def from_tests(cls, tests: list[TestCaseResult], **fields: Any) -> TestRunResult:
-        """A result whose `passed` and `total` are counted from `tests`."""
+        """A result whose counts are taken from `tests`."""
         ordered = sorted(tests, key=lambda t: t.name)
-        return cls(tests=ordered, passed=sum(t.passed for t in ordered), total=len(ordered), **fields)
+        return cls(
+            tests=ordered,
+            passed=sum(t.passed for t in ordered),
+            failed=sum(t.outcome == "failed" for t in ordered),
+            skipped=sum(t.outcome == "skipped" for t in ordered),
+            errors=sum(t.outcome in ("error", "missing") for t in ordered),
+            total=len(ordered),
+            **fields,
+        )
 
     @classmethod
     def from_infra_error(cls, message: str) -> TestRunResult:
@@ -88,6 +137,7 @@ class TestRunResult(BaseModel):
         """True when the run finished cleanly and every reported test passed."""
         return (
             self.infra_error is None
+            and self.integrity in ("ok", "suspicious")
             and not self.timed_out
             and self.exit_code == 0
             and self.total > 0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import sys
+from pathlib import Path, PurePosixPath
 
 from pydantic import ValidationError
 
@@ -11,7 +12,7 @@ from .._errors import TaskError
 from .._validation import describe_validation_error
 from ._models import BuildTask, BuildTaskFile, QuestionTask, QuestionTaskFile, Task
 
-__all__ = ["load_task", "REFERENCE_DIR_NAMES"]
+__all__ = ["load_task", "REFERENCE_DIR_NAMES", "RUNNER_OWNED_NAMES"]
 
 REFERENCE_DIR_NAMES = ("reference", "solution")
 """Folder names (inside a task) that hold the reference solution."""
@@ -24,6 +25,27 @@ def _read_text(folder: Path, name: str) -> str:
         raise TaskError(f"{path}: missing (a task of this kind needs {name})")
     text = path.read_text(encoding="utf-8")
     return text[:-1] if text.endswith("\n") else text
+
+
+RUNNER_OWNED_NAMES = frozenset(
+    {"conftest.py", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "sitecustomize.py", "usercustomize.py"}
+)
+"""Files that configure or start up the test runner: the harness's alone, never a submission's."""
+
+
+def _check_submission_files(manifest: Path, names: list[str]) -> list[str]:
+    """The entrypoint and allowed files, refused when one could steer the runner or shadow a module."""
+    for name in names:
+        parts = PurePosixPath(name).parts
+        if not parts or PurePosixPath(name).is_absolute() or ".." in parts or parts[0] == "_eval_tests":
+            raise TaskError(f"{manifest}: {name!r}: a submission file must be a relative path inside the work tree")
+        base = parts[-1]
+        module = parts[0].removesuffix(".py")
+        if base in RUNNER_OWNED_NAMES or base.endswith(".pth"):
+            raise TaskError(f"{manifest}: {name!r}: the test runner's configuration is the harness's, not a submission file")
+        if module in sys.stdlib_module_names or module in ("pytest", "_pytest", "pluggy", "py"):
+            raise TaskError(f"{manifest}: {name!r}: would shadow the module {module!r} the tests rely on")
+    return names
 
 
 def load_task(folder: Path) -> Task:
@@ -77,4 +99,6 @@ def load_task(folder: Path) -> Task:
         judge_rubric=_read_text(folder, "JUDGE_RUBRIC.md"),
         tests_dir=tests_dir.resolve(),
         reference_dir=reference.resolve() if reference else None,
+        isolation=bfile.isolation,
+        allowed_files=tuple(_check_submission_files(manifest, [bfile.entrypoint, *bfile.allowed_files])[1:]),
     )

@@ -7,7 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["QuestionTaskFile", "BuildTaskFile", "QuestionTask", "BuildTask", "Task"]
+__all__ = ["QuestionTaskFile", "BuildTaskFile", "QuestionTask", "BuildTask", "Task", "Isolation"]
+
+Isolation = Literal["process", "inprocess"]
+"""How the hidden tests reach the submission (see the README, "Integrity")."""
 
 
 class QuestionTaskFile(BaseModel):
@@ -47,6 +50,14 @@ class BuildTaskFile(BaseModel):
     """Wall-clock limit for one run of the hidden tests (ours; the source has none)."""
     name: str | None = None
     """Task name used in the dataset file; defaults to the folder name."""
+    isolation: Isolation = "inprocess"
+    """Ours. `process`: the tests run in a trusted interpreter and call the submission in another
+    process and uid, plain data crossing (its score cannot be forged); `inprocess`: the source's way,
+    the submission imported into pytest (needed by tests that patch what it calls), guarded by audit
+    hooks and a static scan that mark attempts `tampered`."""
+    allowed_files: list[str] = Field(default_factory=list)
+    """Ours. Files besides the entrypoint that a reply may add to the work tree (e.g. "helpers.py");
+    any other file of a reply is recorded and ignored."""
 
 
 class QuestionTask(BaseModel):
@@ -81,6 +92,8 @@ class BuildTask(BaseModel):
     judge_rubric: str
     tests_dir: Path
     reference_dir: Path | None
+    isolation: Isolation = "inprocess"
+    allowed_files: tuple[str, ...] = ()
 
 
 Task = QuestionTask | BuildTask

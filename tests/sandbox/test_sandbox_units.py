@@ -1,15 +1,13 @@
-"""Sandbox parts that need no Docker: reports, archives, result JSON, recipes, the run wrapper."""
+"""Sandbox parts that need no Docker: the stdio protocol, the verdict, the scan, the wire, recipes."""
 
 from __future__ import annotations
 
-import io
+import hashlib
+import hmac
 import json
-import shutil
 import socket
 import struct
-import subprocess
-import tarfile
-import time
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,61 +25,27 @@ from harness.sandbox import (
     TestRunResult,
     create_backend,
     default_image_tag,
-    parse_junit_report,
+    load_build_task,
     read_submission_dir,
+    scan_submission,
 )
-from harness.sandbox._archive import build_work_tree_tar, check_submission_path
+from harness.sandbox._archive import check_submission_path
 from harness.sandbox._attach import ContainerStdio, TailBuffer
-from harness.sandbox._container import REPORT_PATH, build_test_command, container_options
+from harness.sandbox._container import container_options
+from harness.sandbox._verdict import IntegrityLog, judge_run
 
-JUNIT = b"""<?xml version="1.0" encoding="utf-8"?>
-<testsuites><testsuite name="pytest" tests="6">
-  <testcase classname="_eval_tests.test_cache" name="test_get" time="0.001"/>
-  <testcase classname="_eval_tests.test_cache" name="test_put" time="0.001"><failure message="x">boom</failure></testcase>
-  <testcase classname="_eval_tests.test_cache.TestEviction" name="test_lru[2]" time="0.001"/>
-  <testcase classname="_eval_tests.sub.test_deep" name="test_skipped"><skipped message="no"/></testcase>
-  <testcase classname="_eval_tests.test_cache" name="test_teardown"/>
-  <testcase classname="_eval_tests.test_cache" name="test_teardown"><error message="teardown"/></testcase>
-</testsuite></testsuites>
-"""
+from ._helpers import SHIPPED_TASKS, TASKS
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "harness" / "sandbox" / "_runtime"))
+import wire  # noqa: E402  (the runtime's wire module, as shipped into the container)
 
-def test_junit_report_gives_node_ids_and_outcomes() -> None:
-    tests = parse_junit_report(JUNIT, prefix="_eval_tests", module_paths=["test_cache.py", "sub/test_deep.py"])
-    assert tests == [
-        TestCaseResult(name="sub/test_deep.py::test_skipped", passed=False),
-        TestCaseResult(name="test_cache.py::TestEviction::test_lru[2]", passed=True),
-        TestCaseResult(name="test_cache.py::test_get", passed=True),
-        TestCaseResult(name="test_cache.py::test_put", passed=False),
-        TestCaseResult(name="test_cache.py::test_teardown", passed=False),
-    ]
-
-
-def test_junit_report_without_known_modules_falls_back_to_classname() -> None:
-    tests = parse_junit_report(JUNIT, prefix="_eval_tests")
-    assert tests is not None and tests[0].name == "sub.test_deep::test_skipped"
-    assert parse_junit_report(b"<not xml") is None
+sys.path.pop(0)
 
 
 @pytest.mark.parametrize("path", ["", "/etc/passwd", "../x.py", "a/../../x.py", "a//b.py", "./a.py", "_eval_tests/test_x.py", "a\\b.py"])
 def test_unsafe_submission_paths_are_rejected(path: str) -> None:
     with pytest.raises(SandboxInputError):
         check_submission_path(path)
-
-
-def test_work_tree_tar_holds_submission_and_hidden_tests(tmp_path: Path) -> None:
-    hidden = tmp_path / "tests"
-    (hidden / "__pycache__").mkdir(parents=True)
-    (hidden / "test_a.py").write_text("def test_a(): pass\n")
-    (hidden / "__pycache__" / "test_a.cpython-311.pyc").write_bytes(b"\0")
-    data = build_work_tree_tar({"pkg/mod.py": "x = 'é'\n", "main.py": ""}, hidden, uid=10001, gid=10001, max_bytes=10**6)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        members = {m.name: m for m in tar.getmembers()}
-        assert set(members) == {"pkg", "pkg/mod.py", "main.py", "_eval_tests", "_eval_tests/test_a.py"}
-        assert all(m.uid == 10001 and m.gid == 10001 for m in members.values())
-        assert tar.extractfile("pkg/mod.py").read().decode() == "x = 'é'\n"  # type: ignore[union-attr]
-    with pytest.raises(SandboxInputError, match="bytes"):
-        build_work_tree_tar({"big.py": "x" * 2000}, hidden, uid=1, gid=1, max_bytes=1000)
 
 
 def test_read_submission_dir_skips_caches(tmp_path: Path) -> None:
@@ -108,47 +72,157 @@ def frame(stream: int, payload: bytes) -> bytes:
     return struct.pack(">BxxxL", stream, len(payload)) + payload
 
 
-def test_stdio_protocol_reads_tail_status_and_report() -> None:
+def test_stdio_protocol_reads_the_framed_result_document() -> None:
     api = FakeAttachApi()
     stdio = ContainerStdio(api, "c")
-    stdio.send_work_tree(b"TAR")
+    stdio.send_payload(b"{}!")
     nonce, size = api.container_end.recv(100).split(b"\n")[0].split()
     assert int(size) == 3 and len(nonce) == 32
-    report = b"<testsuites>" + b" " * 3000 + b"</testsuites>"
+    body = json.dumps({"exit_status": 1, "pad": " " * 3000}).encode()
     api.container_end.sendall(
         frame(1, b"lots of output\n")
-        + frame(2, b"harness-exit-status-forged=0\n")  # a marker without the nonce means nothing
-        + frame(2, b"harness-exit-sta")
-        + frame(2, b"tus-" + nonce + b"=1\n" + report[:2000])  # status and report in one frame
-        + frame(2, report[2000:] + b"\nharness-e")
+        + frame(2, b"harness-result-forged 2\n{}\nharness-end-forged\n")  # a marker without the nonce means nothing
+        + frame(2, b"harness-res")
+        + frame(2, b"ult-" + nonce + b" " + str(len(body)).encode() + b"\n" + body[:2000])
+        + frame(2, body[2000:] + b"\nharness-e")
         + frame(2, b"nd-" + nonce + b"\n")
     )
     output = TailBuffer(1000)
-    outcome = stdio.read_outcome(output, max_report_bytes=10000)
-    assert (outcome.exit_code, outcome.report, output.text()) == (1, report, "lots of output\n")
+    outcome = stdio.read_outcome(output, max_document_bytes=10000)
+    assert outcome.document is not None and outcome.document["exit_status"] == 1
+    assert output.text() == "lots of output\n"
     stdio.close()
 
 
-def test_stdio_protocol_drops_oversized_reports_and_survives_a_dead_container() -> None:
+def test_stdio_protocol_refuses_oversized_documents_and_survives_a_dead_container() -> None:
     api = FakeAttachApi()
     stdio = ContainerStdio(api, "c")
-    stdio.send_work_tree(b"")
+    stdio.send_payload(b"")
     nonce = api.container_end.recv(100).split()[0]
-    big = b"x" * 5000
-    api.container_end.sendall(frame(2, b"harness-exit-status-" + nonce + b"=0\n") + frame(2, big))
-    api.container_end.sendall(frame(2, b"\nharness-end-" + nonce + b"\n"))
-    outcome = stdio.read_outcome(TailBuffer(10), max_report_bytes=1000)
-    assert outcome.exit_code == 0 and outcome.report is None
+    api.container_end.sendall(frame(2, b"harness-result-" + nonce + b" 5000\n" + b"x" * 5000))
+    outcome = stdio.read_outcome(TailBuffer(10), max_document_bytes=1000)
+    assert outcome.document is None and "over the limit" in (outcome.error or "")
     stdio.close()
 
     api = FakeAttachApi()
     stdio = ContainerStdio(api, "c")
     api.container_end.sendall(frame(1, b"partial"))
-    api.container_end.close()  # killed before any status
+    api.container_end.close()  # killed before any result
     output = TailBuffer(10)
-    outcome = stdio.read_outcome(output, max_report_bytes=1000)
-    assert (outcome.exit_code, outcome.report, output.text()) == (None, None, "partial")
+    outcome = stdio.read_outcome(output, max_document_bytes=1000)
+    assert (outcome.document, output.text()) == (None, "partial")
     stdio.close()
+
+
+KEY = b"k" * 32
+IDS = ["_eval_tests/test_a.py::test_one", "_eval_tests/test_a.py::test_two"]
+
+
+def signed(records: list[dict[str, object]], key: bytes = KEY, start: int = 1) -> str:
+    lines = []
+    for seq, record in enumerate(records, start):
+        body = json.dumps({"seq": seq, **record}, separators=(",", ":"))
+        lines.append(hmac.new(key, body.encode(), hashlib.sha256).hexdigest()[:32] + " " + body)
+    return "\n".join(lines) + "\n"
+
+
+def honest(outcomes: dict[str, str], exit_status: int) -> list[dict[str, object]]:
+    records: list[dict[str, object]] = [{"k": "start"}, {"k": "collected", "ids": list(outcomes)}]
+    for node, outcome in outcomes.items():
+        records += [
+            {"k": "phase", "id": node, "when": "setup", "outcome": "passed", "text": ""},
+            {"k": "phase", "id": node, "when": "call", "outcome": outcome, "text": "E   assert 1 == 2" if outcome == "failed" else ""},
+            {"k": "phase", "id": node, "when": "teardown", "outcome": "passed", "text": ""},
+        ]
+    return [*records, {"k": "finish", "exit": exit_status}]
+
+
+def verdict(report: str, *, exit_status: int | None = 1, isolation: str = "process", **document: object) -> TestRunResult:
+    task = load_build_task(TASKS / "build-slugify").model_copy(update={"isolation": isolation})
+    evidence = '{"ready": true}\n' if isolation == "inprocess" else ""
+    doc = {"exit_status": exit_status, "report": report, "evidence": evidence, "duration_s": 0.1, **document}
+    return judge_run(task, doc, KEY, IDS, IntegrityLog())
+
+
+def test_verdict_counts_every_expected_test() -> None:
+    result = verdict(signed(honest({IDS[0]: "passed", IDS[1]: "failed"}, 1)))
+    assert (result.passed, result.failed, result.total, result.integrity) == (1, 1, 2, "ok")
+    assert result.tests[1].reason == "E   assert 1 == 2"
+
+
+def test_verdict_turns_missing_skipped_and_deselected_tests_into_failures() -> None:
+    records = honest({IDS[0]: "skipped"}, 0)
+    result = verdict(signed(records), exit_status=0)
+    assert (result.passed, result.skipped, result.errors, result.total) == (0, 1, 1, 2)
+    assert result.tests[1].outcome == "missing" and "not collected" in (result.tests[1].reason or "")
+
+
+@pytest.mark.parametrize(
+    ("report", "exit_status", "why"),
+    [
+        (signed(honest({IDS[0]: "passed", IDS[1]: "passed"}, 0), key=b"x" * 32), 0, "not written by"),
+        (signed(honest({IDS[0]: "passed", IDS[1]: "passed"}, 0), start=2), 0, "out of order"),
+        (signed(honest({IDS[0]: "passed", IDS[1]: "failed"}, 0)), 0, "exit status says every test passed"),
+        (signed(honest({IDS[0]: "passed", IDS[1]: "passed"}, 1)), 1, "shows no failure"),
+        (signed(honest({IDS[0]: "passed", IDS[1]: "passed"}, 0)), 1, "exited with 1 but pytest finished with 0"),
+        (signed([*honest({IDS[0]: "passed", IDS[1]: "passed"}, 0), {"k": "phase", "id": IDS[0]}]), 0, "after the end"),
+        ("", 0, "wrote no report"),
+    ],
+)
+def test_forged_or_inconsistent_reports_never_score(report: str, exit_status: int, why: str) -> None:
+    for isolation, level in (("process", "error"), ("inprocess", "tampered")):
+        result = verdict(report, exit_status=exit_status, isolation=isolation)
+        assert result.passed == 0 and result.integrity in (level, "error"), result.integrity_notes
+        assert any(why in note for note in result.integrity_notes), result.integrity_notes
+
+
+def test_oversized_report_and_audit_findings_are_flagged() -> None:
+    good = signed(honest({IDS[0]: "passed", IDS[1]: "passed"}, 0))
+    assert verdict(good, exit_status=0).all_passed
+    assert verdict(good, exit_status=0, report_overflow=True).integrity == "error"
+    finding = '{"ready": true}\n{"event": "open", "what": "open /work/_eval_tests/test_a.py", "where": "slugify.py:3"}\n'
+    tampered = verdict(good, exit_status=0, isolation="inprocess", evidence=finding)
+    assert tampered.integrity == "tampered" and tampered.passed == 0
+    assert verdict(good, exit_status=0, isolation="inprocess", evidence="").integrity == "error"  # the hook never started
+
+
+def test_a_timeout_keeps_what_finished() -> None:
+    records = honest({IDS[0]: "passed"}, 0)[:-1] + [{"k": "phase", "id": IDS[1], "when": "setup", "outcome": "passed", "text": ""}]
+    result = verdict(signed(records), exit_status=-9, timed_out=True)
+    assert (result.passed, result.total, result.timed_out, result.integrity) == (1, 2, True, "ok")
+    assert result.tests[1].reason == "hit the time limit"
+
+
+def test_static_scan_leaves_honest_code_alone() -> None:
+    for name in SHIPPED_TASKS:
+        task = load_build_task(TASKS / name)
+        assert task.reference_dir is not None and scan_submission(read_submission_dir(task.reference_dir)) == []
+    honest_code = (
+        "import os, sys, inspect, functools\n@functools.wraps(print)\ndef f(x):\n"
+        "    return inspect.signature(f), sys.version_info, os.path.join('a', str(x))\n"
+    )
+    assert scan_submission({"m.py": honest_code}) == []
+    hostile = "import sys\nfrom _pytest import reports\nframe = sys._getframe(1).f_back\nsys.modules['x'] = 1\nopen('_eval_tests/t.py')\n"
+    notes = scan_submission({"m.py": hostile, "notes.txt": "import ctypes"})
+    assert [n.split(":")[1] for n in notes] == ["2", "3", "3", "4", "5"]
+
+
+def test_wire_decodes_nothing_but_plain_values() -> None:
+    value = {"a": [1, 2.5, None, True], ("t", 1): frozenset({b"x"}), 3: {1, 2}}
+    encoded = wire.encode(value, lambda v: pytest.fail(f"no handle needed for {v!r}"))
+    assert wire.decode(json.loads(json.dumps(encoded)), lambda tag, payload: pytest.fail(tag)) == value
+
+    class AlwaysEqual(str):
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        __hash__ = str.__hash__
+
+    plain = wire.decode(wire.encode(AlwaysEqual("no"), lambda v: None), lambda tag, payload: None)
+    assert type(plain) is str and plain != "yes"
+    for bad in ({"X": 1}, {"L": 1}, {"D": [[1]]}, [1, 2], {"B": 5}):
+        with pytest.raises(wire.ProtocolError):
+            wire.decode(bad, lambda tag, payload: (_ for _ in ()).throw(wire.ProtocolError(tag)))
 
 
 def test_result_json_has_exactly_the_public_fields() -> None:
@@ -159,8 +233,12 @@ def test_result_json_has_exactly_the_public_fields() -> None:
     data = json.loads(result.public_json())
     assert list(data) == list(PUBLIC_RESULT_FIELDS)
     assert data == {
-        "tests": [{"name": "a", "passed": True}, {"name": "b", "passed": False}],
-        "passed": 1, "total": 2, "exit_code": 1, "timed_out": False, "duration_s": 0.5, "output_tail": "out",
+        "tests": [
+            {"name": "a", "passed": True, "outcome": "passed", "reason": None},
+            {"name": "b", "passed": False, "outcome": "passed", "reason": None},
+        ],
+        "passed": 1, "failed": 0, "skipped": 0, "errors": 0, "total": 2, "exit_code": 1, "timed_out": False,
+        "duration_s": 0.5, "isolation": "process", "integrity": "ok", "integrity_notes": [], "output_tail": "out",
     }
     assert not result.all_passed
     assert TestRunResult.from_infra_error("daemon gone").infra_error == "daemon gone"
@@ -184,39 +262,11 @@ def test_container_options_are_locked_down() -> None:
     host = options["host_config"]
     assert options["network_disabled"] and host["NetworkMode"] == "none" and host["ReadonlyRootfs"]
     assert host["CapDrop"] == ["ALL"] and host["SecurityOpt"] == ["no-new-privileges"]
-    assert options["user"] == "10001:10001" and host["PidsLimit"] == 128
+    assert host["CapAdd"] == ["CHOWN", "SETUID", "SETGID", "KILL"]  # PID 1 only; the tests run without any
+    assert options["user"] == "0:0" and host["PidsLimit"] == 128
     assert host["Memory"] == host["MemorySwap"] == 512 * 2**20 and host["NanoCpus"] == 10**9
     assert "size=64m" in host["Tmpfs"]["/work"] and "size=32m" in host["Tmpfs"]["/tmp"]
     assert host["AutoRemove"] and host["LogConfig"]["Type"] == "none"
-
-
-def run_wrapper(
-    invocation: list[str], pgid_file: Path, limit_s: float = 5, tail_bytes: int = 1000
-) -> subprocess.CompletedProcess[bytes]:
-    """The in-container wrapper, run on the host (it only needs sh, timeout and tail)."""
-    limits = SandboxLimits(output_tail_bytes=tail_bytes, kill_grace_s=0.5)
-    command = build_test_command(invocation, limit_s, limits, pgid_file=str(pgid_file))
-    assert f"--junitxml={REPORT_PATH}" in command
-    return subprocess.run(command, capture_output=True, timeout=30, check=False)
-
-
-@pytest.mark.skipif(shutil.which("timeout") is None, reason="needs coreutils")
-def test_wrapper_keeps_the_exit_status_and_only_the_output_tail(tmp_path: Path) -> None:
-    # The pytest options appended to the invocation land in $0 and $1 of `sh -c`: ignored.
-    pgid_file = tmp_path / "pgid"
-    done = run_wrapper(["sh", "-c", "yes 0123456789 | head -c 100000; echo LAST; exit 3"], pgid_file)
-    assert done.returncode == 3
-    assert len(done.stdout) == 1000 and done.stdout.endswith(b"LAST\n")
-    timed_out = run_wrapper(["sh", "-c", "sleep 30"], pgid_file, limit_s=0.5)
-    assert timed_out.returncode == 124
-
-
-@pytest.mark.skipif(shutil.which("timeout") is None, reason="needs coreutils")
-def test_wrapper_kills_children_left_holding_the_output(tmp_path: Path) -> None:
-    started = time.monotonic()
-    done = run_wrapper(["sh", "-c", "sleep 60 & echo started"], tmp_path / "pgid", limit_s=20)
-    assert done.returncode == 0 and done.stdout == b"started\n"
-    assert time.monotonic() - started < 10
 
 
 def test_backend_registry() -> None:
