@@ -31,6 +31,8 @@ class Reader(threading.Thread):
         self.data = bytearray()
         self.overflow = False
         self.closed_at = None
+        self.writer_pid = None
+        self.closed_while_writer_ran = False
 
     def run(self):
         while True:
@@ -40,6 +42,7 @@ class Reader(threading.Thread):
                 chunk = b""
             if not chunk:
                 self.closed_at = time.monotonic()
+                self.closed_while_writer_ran = self.writer_pid is not None and not _exits_soon(self.writer_pid)
                 os.close(self.fd)
                 return
             if self.tail:
@@ -54,6 +57,20 @@ class Reader(threading.Thread):
     def text(self):
         data = self.data[-self.limit :] if self.tail else self.data
         return bytes(data).decode("utf-8", "replace")
+
+
+def _exits_soon(pid, within_s=0.5):
+    """Whether `pid` is (or within `within_s` becomes) a zombie: its exit is what closed the pipe."""
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return True
+        except ChildProcessError:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
 
 
 def lay_out(payload):
@@ -153,6 +170,7 @@ def main(nonce, payload):
         "output": Reader(output_r, payload["tail_bytes"], tail=True),
     }
     for reader in readers.values():
+        reader.writer_pid = runner.pid
         reader.start()
     timed_out = False
     try:
@@ -166,7 +184,6 @@ def main(nonce, payload):
             runner.kill()
             runner.wait()
     duration = time.monotonic() - started
-    runner_done = time.monotonic()
     expected_alive = 1 if subject is not None and subject.poll() is None else 0
     stray = kill_everything_else() - expected_alive
     exit_status = runner.returncode if runner.returncode >= 0 else 128 - runner.returncode  # as a shell shows a signal
@@ -178,10 +195,10 @@ def main(nonce, payload):
         "duration_s": round(duration, 3),
         "report": readers["report"].text(),
         "report_overflow": readers["report"].overflow,
-        "report_closed_early": _closed_before(readers["report"], runner_done),
+        "report_closed_early": readers["report"].closed_while_writer_ran,
         "evidence": readers["evidence"].text(),
         "evidence_overflow": readers["evidence"].overflow,
-        "evidence_closed_early": _closed_before(readers["evidence"], runner_done),
+        "evidence_closed_early": readers["evidence"].closed_while_writer_ran,
         "stray_processes": max(stray, 0),
         "output_tail": readers["output"].text(),
     }
@@ -194,8 +211,3 @@ def main(nonce, payload):
             pass
     except OSError:
         pass
-
-
-def _closed_before(reader, moment):
-    # The runner's own exit closes its channels too; a channel closed clearly before it was closed on purpose.
-    return reader.closed_at is not None and reader.closed_at < moment - 0.05
