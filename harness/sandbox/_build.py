@@ -100,11 +100,26 @@ def _quoted(value: str) -> str:
     return json.dumps(value)
 
 
+def _install_debootstrap(log: Log) -> None:
+    """Install debootstrap with the system's package manager (Debian and derivatives, as root)."""
+    if shutil.which("apt-get") is None:
+        raise SandboxInfraError("debootstrap not found, and there is no apt-get to install it with: install debootstrap")
+    log("debootstrap not found: installing it with apt-get ...")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "debootstrap"]):
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        if done.returncode != 0:
+            tail = "\n".join((done.stdout + done.stderr).splitlines()[-10:])
+            raise SandboxInfraError(f"installing debootstrap failed ({' '.join(command)}, exit {done.returncode}):\n{tail}")
+    if shutil.which("debootstrap") is None:
+        raise SandboxInfraError("apt-get installed debootstrap, but it is still not on PATH")
+
+
 def _build_offline(client: Any, recipe: ImageRecipe, mirror: str, log: Log) -> None:
     if os.geteuid() != 0:
         raise SandboxInfraError("`harness sandbox build --offline` runs debootstrap, which needs root")
     if shutil.which("debootstrap") is None:
-        raise SandboxInfraError("debootstrap not found: install it (apt-get install debootstrap)")
+        _install_debootstrap(log)
     with tempfile.TemporaryDirectory(prefix="harness-sandbox-build-", dir="/var/tmp") as tmp:
         rootfs, log_file, tar_file = Path(tmp, "rootfs"), Path(tmp, "build.log"), Path(tmp, "rootfs.tar")
         try:

@@ -9,6 +9,7 @@ runner's internals, the interpreter's frames, `sys.modules`, `builtins`,
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Iterator, Mapping
 
 __all__ = ["scan_submission"]
@@ -69,6 +70,10 @@ _STRINGS = {
 }
 
 
+# CPython 3.11's parser is not safe to run from several threads at once (sandbox runs are threads).
+_PARSE_LOCK = threading.Lock()
+
+
 def _findings(tree: ast.AST) -> Iterator[tuple[int, str]]:
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 0)
@@ -105,7 +110,8 @@ def scan_submission(files: Mapping[str, str]) -> list[str]:
         if not path.endswith(".py"):
             continue
         try:
-            tree = ast.parse(files[path], filename=path)
+            with _PARSE_LOCK:
+                tree = ast.parse(files[path], filename=path)
         except (SyntaxError, ValueError):
             continue  # it cannot run either; the tests will say so
         seen: set[tuple[int, str]] = set()
