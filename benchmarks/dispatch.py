@@ -77,7 +77,14 @@ def _warm_up(base_url: str) -> tuple[float, float]:
     """
     import asyncio
 
-    from harness.llm import CallMeta, ChatMessage, ChatRequest, Endpoint, LiteLLMClient, import_litellm
+    from harness.llm import (
+        CallMeta,
+        ChatMessage,
+        ChatRequest,
+        Endpoint,
+        LiteLLMClient,
+        import_litellm,
+    )
 
     started = time.perf_counter()
     import_litellm()

@@ -31,7 +31,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.sandbox import DockerSandbox, SandboxPool, load_build_task, read_submission_dir
+from harness.sandbox import (
+    DockerSandbox,
+    SandboxPool,
+    load_build_task,
+    read_submission_dir,
+)
 from harness.tasks import BuildTask
 
 REPO = Path(__file__).resolve().parent.parent

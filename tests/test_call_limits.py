@@ -11,8 +11,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.llm import CallMeta, CallRecord, ChatMessage, ChatRequest, Endpoint, LiteLLMClient, import_litellm
-from harness.llm import _wire
+from harness.llm import (
+    CallMeta,
+    CallRecord,
+    ChatMessage,
+    ChatRequest,
+    Endpoint,
+    LiteLLMClient,
+    _wire,
+    import_litellm,
+)
 from harness.testing import FakeOpenAIServer, echo_responder
 
 

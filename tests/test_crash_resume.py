@@ -18,7 +18,13 @@ import pytest
 
 from harness.testing import FakeOpenAIServer, FakeRequest, ResponderResult
 
-from ._round_fixtures import TEST_KEY_ENV, is_judge_request, scores_for, write_question_task, write_round
+from ._round_fixtures import (
+    TEST_KEY_ENV,
+    is_judge_request,
+    scores_for,
+    write_question_task,
+    write_round,
+)
 from .test_build_round import make_responder
 
 MODELS = ["alpha", "beta", "gamma"]

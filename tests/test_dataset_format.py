@@ -20,7 +20,12 @@ from harness.aggregate import (
     build_dataset_file,
     rescore_dataset,
 )
-from harness.aggregate._dataset_rules import cut_note, format_cost_per_test, format_wall_clock, round_half_up
+from harness.aggregate._dataset_rules import (
+    cut_note,
+    format_cost_per_test,
+    format_wall_clock,
+)
+from harness.formats import round_half_up
 from harness.formats._dataset import (
     DatasetFile,
     DatasetRound,

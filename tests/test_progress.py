@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from harness.cli import app
 from harness.testing import FakeOpenAIServer
 
-from .test_question_round import MODELS, responder
 from ._round_fixtures import TEST_KEY_ENV, write_question_task, write_round
+from .test_question_round import MODELS, responder
 
 
 @pytest.fixture

@@ -12,7 +12,13 @@ from harness.cli import app
 from harness.formats._evaluation import EvaluationFile
 from harness.testing import FakeOpenAIServer, FakeReply, FakeRequest, ResponderResult
 
-from ._round_fixtures import TEST_KEY_ENV, is_judge_request, scores_for, write_question_task, write_round
+from ._round_fixtures import (
+    TEST_KEY_ENV,
+    is_judge_request,
+    scores_for,
+    write_question_task,
+    write_round,
+)
 
 MODELS = ["alpha", "beta", "gamma"]
 PLANTED_KEY = "sk-planted-secret-value-1234567890"
@@ -103,8 +109,8 @@ def test_replay_missing_call_is_an_error_naming_it(round_dir: Path, repo_dir: Pa
 def test_bad_config_names_file_and_field(tmp_path: Path) -> None:
     config = tmp_path / "bad.yaml"
     config.write_text("models:\n  - id: a\n    name: A\n    provider: p\n    litellm_model: openai/a\n    concurency: 3\ntasks: [x]\n")
-    from subprocess import run
     import sys
+    from subprocess import run
 
     done = run([sys.executable, "-m", "harness", "run", str(config), "--out", str(tmp_path / "r")], capture_output=True, text=True)
     assert done.returncode == 2

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 import harness.cli._report  # noqa: F401  (registers `report` until harness.cli imports it)
 from harness.cli import app
-from harness.report import ReportError, render_report
 from harness.llm import CallMeta, CallRecord, ChatRequest, Usage, call_key
+from harness.report import ReportError, render_report
 
 from ._round_fixtures import scores_for, write_question_task, write_round
 

@@ -9,9 +9,21 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.testing import ALL_FAULTS, FakeOpenAIServer, FakeReply, FakeRequest, ResponderResult
+from harness.testing import (
+    ALL_FAULTS,
+    FakeOpenAIServer,
+    FakeReply,
+    FakeRequest,
+    ResponderResult,
+)
 
-from ._round_fixtures import TEST_KEY_ENV, is_judge_request, scores_for, write_question_task, write_round
+from ._round_fixtures import (
+    TEST_KEY_ENV,
+    is_judge_request,
+    scores_for,
+    write_question_task,
+    write_round,
+)
 
 MODELS = ["alpha", "beta", "gamma"]
 # Every fault except the final ones (401, 400), which are never retried.

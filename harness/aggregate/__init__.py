@@ -12,6 +12,7 @@ from ._dataset import (
     rescore_dataset,
     rescore_round,
 )
+from ._dataset_models import BuildRoundInput, BuildSample, ImplBuild, JudgeCost, Review
 from ._evaluation import (
     EvaluationInput,
     PoolModel,
@@ -20,7 +21,6 @@ from ._evaluation import (
     qualifying_judges,
     rescore_evaluation,
 )
-from ._dataset_models import BuildRoundInput, BuildSample, ImplBuild, JudgeCost, Review
 
 __all__ = [
     "EvaluationInput",

@@ -6,7 +6,6 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
 
 from ..formats._dataset import (
     NO_VALUE,
@@ -23,6 +22,7 @@ from ..formats._dataset import (
     Tier,
     VerdictCell,
 )
+from ..formats._rules import quantize_half_up, round_half_up
 
 __all__ = [
     "NOTE_MAX_CHARS",
@@ -66,19 +66,6 @@ def cut_note(note: str | None) -> str:
     return note
 
 
-def round_half_up(value: float, digits: int) -> float:
-    """Round the exact binary value, halves away from zero, as JavaScript's toFixed does for positives.
-
-    The source prints numbers the JavaScript way; Python's round() would send exact halves to even
-    (0.125 -> 0.12 instead of 0.13). The seed holds no exact half, so this is our choice.
-    """
-    return float(_quantize(value, digits))
-
-
-def _quantize(value: float, digits: int) -> Decimal:
-    return Decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-
-
 def format_score(value: float) -> str:
     """A score as JavaScript prints a number: 10 not 10.0, 9.5 as is."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
@@ -96,7 +83,7 @@ def format_cost_per_test(cost_usd: float | None, tests_passed: int) -> str:
     """Unrounded cost / tests passed, 4 decimals, as "$0.0091"; "—" when nothing passed or cost unknown."""
     if cost_usd is None or tests_passed == 0:
         return NO_VALUE
-    return f"${_quantize(cost_usd / tests_passed, 4):.4f}"
+    return f"${quantize_half_up(cost_usd / tests_passed, 4):.4f}"
 
 
 def median_or_none(values: Iterable[float | int | None]) -> float | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -16,6 +16,7 @@ from ..formats._evaluation import (
     RankingEntry,
     Winner,
 )
+from ..formats._rules import counts_in_rankings, round_half_up
 
 __all__ = ["PoolModel", "ScoredJudgment", "EvaluationInput", "aggregate_evaluation", "qualifying_judges", "rescore_evaluation"]
 
@@ -59,10 +60,6 @@ class EvaluationInput(BaseModel):
     criteria: str = CRITERIA
 
 
-def _half_up(value: Decimal, places: str) -> float:
-    return float(value.quantize(Decimal(places), rounding=ROUND_HALF_UP))
-
-
 def qualifying_judges(pool_size: int) -> int:
     """Distinct valid judges a model needs to win (the 80% rule)."""
     return max(1, int((pool_size - 1) * 0.8))
@@ -92,7 +89,7 @@ def aggregate_evaluation(inp: EvaluationInput) -> EvaluationFile:
         key: RankingEntry(
             display_name=models[key].name,
             provider=models[key].provider,
-            average_score=_half_up(means[key], "0.01"),
+            average_score=round_half_up(means[key], 2),
             score_count=len(received[key]),
             min_score=float(min(received[key])),
             max_score=float(max(received[key])),
@@ -117,7 +114,7 @@ def aggregate_evaluation(inp: EvaluationInput) -> EvaluationFile:
         timestamp=inp.timestamp,
         display_date=display_date(inp.timestamp),
         winner=winner,
-        avg_score=_half_up(average, "0.001"),
+        avg_score=round_half_up(average, 3),
         matrix_size=len(valid),
         models_used=[ModelRef(id=k, name=models[k].name, provider=models[k].provider) for k in order],
         rankings=rankings,
@@ -169,7 +166,7 @@ def rescore_evaluation(file: EvaluationFile, judgments: Sequence[PublishedJudgme
                 respondent_key=j.respondent_key,
                 weighted_score=j.weighted_score,
                 brief_justification=j.brief_justification,
-                valid=j.judge_key != j.respondent_key and 0 < j.weighted_score <= 10,
+                valid=counts_in_rankings(j.judge_key, j.respondent_key, j.weighted_score),
             )
             for j in published
         ],

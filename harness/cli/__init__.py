@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 from .._errors import HarnessError
-from ._app import app
 
 # Each module registers its commands on `app` (or a sub-app) when imported.
 from . import _demo as _demo  # noqa: E402
@@ -14,6 +13,7 @@ from . import _round as _round  # noqa: E402
 from . import _sandbox as _sandbox  # noqa: E402
 from . import _task as _task  # noqa: E402
 from . import _tools as _tools  # noqa: E402
+from ._app import app
 
 __all__ = ["app", "main"]
 

@@ -64,9 +64,9 @@ def _print_report(verb: str, report: RunReport, mode: str = "live") -> None:
 
 
 def _print_summary(report: RunReport) -> None:
+    from ..formats import RunFolder
     from ..progress import print_summary, summarize
     from ..recording import Cassette
-    from ..runs import RunFolder
 
     run = RunFolder(report.run_dir)
     if run.cassette_path.is_file():

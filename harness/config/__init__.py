@@ -1,7 +1,13 @@
 """Round configuration files."""
 
 from ._load import dump_round_config, load_round_config
-from ._models import ModelConfig, RetryConfig, RoundConfig, SamplingConfig, SamplingSettings
+from ._models import (
+    ModelConfig,
+    RetryConfig,
+    RoundConfig,
+    SamplingConfig,
+    SamplingSettings,
+)
 
 __all__ = [
     "ModelConfig",

@@ -1,11 +1,10 @@
 """Emitters: from round results to the files the analysis layer reads."""
 
 from ._base import EMITTERS, Emitter, RoundResult, emit_all, register_emitter
-from ._dataset import DATASET_FILE_NAME, BuildFilesEmitter, DatasetEmitter, build_round_input
+from ._dataset import BuildFilesEmitter, DatasetEmitter, build_round_input
 from ._evaluation import EvaluationEmitter, QuestionDetailsEmitter, evaluation_input
 
 __all__ = [
-    "DATASET_FILE_NAME",
     "EMITTERS",
     "BuildFilesEmitter",
     "DatasetEmitter",

@@ -7,9 +7,8 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from ..engine import BuildOutcome, QuestionOutcome
+from ..formats import BuildOutcome, QuestionOutcome, RunInfo
 from ..plan import RoundPlan
-from ..runs import RunInfo
 
 __all__ = ["RoundResult", "Emitter", "EMITTERS", "register_emitter", "emit_all"]
 

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..aggregate import BuildRoundInput, BuildSample, ImplBuild, JudgeCost, Review, aggregate_build_round, build_dataset_file
-from ..engine import BuildOutcome, BuildSampleOutcome, TestOutcome
+from ..aggregate import (
+    BuildRoundInput,
+    BuildSample,
+    ImplBuild,
+    JudgeCost,
+    Review,
+    aggregate_build_round,
+    build_dataset_file,
+)
+from ..formats import (
+    BuildOutcome,
+    BuildSampleOutcome,
+    ResultsFolder,
+    TestOutcome,
+    dumps_details,
+    dumps_published,
+    sample_path,
+    write_atomic,
+)
 from ..formats._dataset import HiddenTest
-from ..formats._json import dumps_published, write_atomic
 from ._base import RoundResult, register_emitter
 
-__all__ = ["DatasetEmitter", "BuildFilesEmitter", "build_round_input", "DATASET_FILE_NAME"]
+__all__ = ["DatasetEmitter", "BuildFilesEmitter", "build_round_input"]
 
-DATASET_FILE_NAME = "dataset.json"
 HARNESS_NAME = "harness"
-
-
-def sample_path(task_id: str, model_id: str, sample: int) -> str:
-    return f"builds/{task_id}/{model_id}/sample-{sample}"
 
 
 def _published_sample(s: BuildSampleOutcome) -> BuildSample:
@@ -95,7 +106,7 @@ class DatasetEmitter:
         rounds = [aggregate_build_round(build_round_input(result, outcome)) for outcome in result.builds]
         config = result.plan.config
         dataset = build_dataset_file(rounds, generated_at=result.info.started_at, license=config.license, source=config.source)
-        path = out_dir / DATASET_FILE_NAME
+        path = ResultsFolder(out_dir).dataset_path
         write_atomic(path, dumps_published(dataset.model_dump(mode="json", by_alias=True)))
         return [path]
 
@@ -107,17 +118,16 @@ class BuildFilesEmitter:
 
     def emit(self, result: RoundResult, out_dir: Path) -> list[Path]:
         written = []
+        results = ResultsFolder(out_dir)
         for outcome in result.builds:
             for s in outcome.samples:
-                folder = out_dir / sample_path(s.task_id, s.model_id, s.sample)
+                folder = results.sample_dir(s.task_id, s.model_id, s.sample)
                 for name, text in (s.files or {}).items():
                     write_atomic(folder / name, text)
-            path = out_dir / "details" / f"{outcome.task_id}.json"
-            write_atomic(path, dumps_published(outcome.model_dump(mode="json", exclude={"samples": {"__all__": {"files"}}})) + "\n")
+            path = results.details_path(outcome.task_id)
+            write_atomic(path, dumps_details(outcome))
             written.append(path)
         return written
-
-
 
 
 register_emitter(DatasetEmitter())

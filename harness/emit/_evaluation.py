@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..aggregate._evaluation import EvaluationInput, PoolModel, ScoredJudgment, aggregate_evaluation
-from ..engine._results import QuestionOutcome
-from ..formats._json import dumps_published, write_atomic
-from ..judging import Judgment
+from ..aggregate._evaluation import (
+    EvaluationInput,
+    PoolModel,
+    ScoredJudgment,
+    aggregate_evaluation,
+)
+from ..formats import (
+    Judgment,
+    QuestionOutcome,
+    ResultsFolder,
+    dumps_details,
+    dumps_published,
+    write_atomic,
+)
 from ._base import RoundResult, register_emitter
 
 __all__ = ["EvaluationEmitter", "QuestionDetailsEmitter", "evaluation_input"]
@@ -49,7 +59,7 @@ class EvaluationEmitter:
         written = []
         for outcome in result.questions:
             file = aggregate_evaluation(evaluation_input(result, outcome))
-            path = out_dir / f"{file.evaluation_id}.json"
+            path = ResultsFolder(out_dir).evaluation_path(file.evaluation_id)
             write_atomic(path, dumps_published(file.model_dump(mode="json")))
             written.append(path)
         return written
@@ -63,8 +73,8 @@ class QuestionDetailsEmitter:
     def emit(self, result: RoundResult, out_dir: Path) -> list[Path]:
         written = []
         for outcome in result.questions:
-            path = out_dir / "details" / f"{outcome.task_id}.json"
-            write_atomic(path, dumps_published(outcome.model_dump(mode="json")) + "\n")
+            path = ResultsFolder(out_dir).details_path(outcome.task_id)
+            write_atomic(path, dumps_details(outcome))
             written.append(path)
         return written
 

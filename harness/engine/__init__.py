@@ -1,20 +1,14 @@
 """The round engine: dispatch, sandboxed tests, pipelined judging, canonical ordering."""
 
-from ._build import BuildOutcome, BuildSampleOutcome, TestOutcome, TestRunner, generation_request, run_build_tasks
+from ._build import TestRunner, generation_request, run_build_tasks
 from ._extract import ExtractionError, count_loc, extract_files
 from ._question import answer_request, run_question_tasks
-from ._results import Answer, QuestionOutcome
 from ._sandboxed import SandboxInfraFailure, SandboxTestRunner
 
 __all__ = [
-    "Answer",
-    "BuildOutcome",
-    "BuildSampleOutcome",
     "ExtractionError",
-    "QuestionOutcome",
     "SandboxInfraFailure",
     "SandboxTestRunner",
-    "TestOutcome",
     "TestRunner",
     "answer_request",
     "count_loc",

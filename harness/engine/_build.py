@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from ..config import ModelConfig, RoundConfig
-from ..judging import IdentityMask, PacketJudge, PacketReview, PacketRubric, identity_terms, shuffled_labels
-from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient, Usage
+from ..formats import BuildOutcome, BuildSampleOutcome, TestOutcome
+from ..judging import (
+    IdentityMask,
+    PacketJudge,
+    PacketRubric,
+    identity_terms,
+    shuffled_labels,
+)
+from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient
 from ..tasks import BuildTask
 from ._extract import ExtractionError, count_loc, extract_files
 
-__all__ = ["BuildSampleOutcome", "BuildOutcome", "TestRunner", "TestOutcome", "run_build_tasks", "generation_request"]
+__all__ = ["TestRunner", "run_build_tasks", "generation_request"]
 
 GENERATION_SYSTEM = (
     "You implement software tasks. Reply with every file of your implementation as a fenced code block "
@@ -21,58 +26,10 @@ GENERATION_SYSTEM = (
 )
 
 
-class TestOutcome(BaseModel):
-    """Hidden-test results of one sample, as the dataset needs them."""
-
-    __test__ = False
-    model_config = ConfigDict(frozen=True)
-
-    tests: list[tuple[str, bool]]
-    """(test name, passed), sorted by name."""
-    exit_code: int | None
-    timed_out: bool
-    integrity: str = Field(default="ok", exclude_if=lambda value: value == "ok")
-    """The sandbox's integrity verdict: ok, suspicious, tampered or error (README, "Integrity")."""
-    integrity_notes: list[str] = Field(default_factory=list, exclude_if=lambda value: not value)
-    """Evidence and reasons behind `integrity`, ignored files, tests that did not pass and why."""
-
-
 class TestRunner(Protocol):
     """Runs a task's hidden tests on files; the sandbox pool is the real one."""
 
     async def run_tests(self, task: BuildTask, files: dict[str, str], run_id: str) -> TestOutcome: ...
-
-
-class BuildSampleOutcome(BaseModel):
-    """One generation, its files and its hidden-test results."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    task_id: str
-    model_id: str
-    sample: int
-    """1-based."""
-    files: dict[str, str] | None
-    """None when the reply held no usable implementation."""
-    error: str | None
-    """Why there is no implementation (call failed, no entrypoint)."""
-    latency_s: float
-    usage: Usage = Field(default_factory=Usage)
-    cost_usd: float | None = None
-    loc: int | None = None
-    tests: TestOutcome | None = None
-
-
-class BuildOutcome(BaseModel):
-    """Everything a build task produced."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    task_id: str
-    samples: list[BuildSampleOutcome]
-    """Model order, then sample order."""
-    reviews: list[PacketReview]
-    """Judge order."""
 
 
 def generation_request(model: ModelConfig, task: BuildTask, config: RoundConfig, sample: int) -> ChatRequest:

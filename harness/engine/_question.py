@@ -6,10 +6,10 @@ import asyncio
 from collections.abc import Callable
 
 from ..config import ModelConfig, RoundConfig
-from ..judging import SELF_JUDGMENT_EXCLUDED, IdentityMask, Judgment, PointwiseJudge, PointwiseRubric, identity_terms
+from ..formats import SELF_JUDGMENT_EXCLUDED, Answer, Judgment, QuestionOutcome
+from ..judging import IdentityMask, PointwiseJudge, PointwiseRubric, identity_terms
 from ..llm import CallMeta, CallRecord, ChatMessage, ChatRequest, ModelClient
 from ..tasks import QuestionTask
-from ._results import Answer, QuestionOutcome
 
 __all__ = ["run_question_tasks", "answer_request"]
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .._errors import HarnessError
+from ..formats import TestOutcome
 from ..tasks import BuildTask
-from ._build import TestOutcome
 
 __all__ = ["SandboxTestRunner", "SandboxInfraFailure"]
 

@@ -13,9 +13,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .._errors import FormatError, HarnessError
 from .._validation import describe_validation_error
 from ..config import ModelConfig, RoundConfig, SamplingConfig, SamplingSettings
-from ..judging import SELF_JUDGMENT_EXCLUDED, load_rubric
+from ..formats import (
+    SELF_JUDGMENT_EXCLUDED,
+    EvaluationSlot,
+    RunFolder,
+    RunInfo,
+    utc_timestamp,
+)
+from ..judging import load_rubric
 from ..recording import Cassette, RecordingClient
-from ..runs import EvaluationSlot, RunFolder, RunInfo, utc_timestamp
 from ..runner import execute_run
 from ._scripted import ScriptedClient, ScriptedReply, judge_reply_json
 

@@ -1,23 +1,24 @@
 """Judging: rubrics, blind prompts, reply parsing and the judge modes."""
 
 from ._blinding import MASK_TOKEN, IdentityMask, identity_terms
-from ._packet import PacketJudge, PacketReview, PacketRubric, ReviewScores, load_packet_rubric, parse_packet_reply, shuffled_labels
+from ._packet import (
+    PacketJudge,
+    PacketRubric,
+    load_packet_rubric,
+    parse_packet_reply,
+    shuffled_labels,
+)
 from ._parse import ReplyError, extract_json_object, parse_pointwise_reply
 from ._pointwise import PointwiseJudge, build_judge_messages
 from ._rubric import Criterion, PointwiseRubric, Scale, fill_template, load_rubric
-from ._types import SELF_JUDGMENT_EXCLUDED, Judgment
 
 __all__ = [
     "MASK_TOKEN",
-    "SELF_JUDGMENT_EXCLUDED",
     "Criterion",
     "IdentityMask",
-    "Judgment",
     "PacketJudge",
-    "PacketReview",
     "PacketRubric",
     "PointwiseJudge",
-    "ReviewScores",
     "load_packet_rubric",
     "parse_packet_reply",
     "shuffled_labels",

@@ -10,19 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .._errors import ConfigError
 from .._validation import load_yaml_model
 from ..config import SamplingSettings
+from ..formats import PacketReview, ReviewScores
 from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient, Usage
 from ._parse import ReplyError, extract_json_object
 from ._rubric import fill_template
 
-__all__ = ["PacketRubric", "ReviewScores", "PacketReview", "PacketJudge", "load_packet_rubric", "parse_packet_reply", "shuffled_labels"]
-
-Verdict = Literal["ship-with-cleanup", "rewrite", "unusable"]
-
+__all__ = ["PacketRubric", "PacketJudge", "load_packet_rubric", "parse_packet_reply", "shuffled_labels"]
 
 class PacketRubric(BaseModel):
     """Prompt templates of packet reviews (read from `judges/<name>.yaml`)."""
@@ -39,37 +37,6 @@ class PacketRubric(BaseModel):
     """User message; placeholders {judge_prompt} {judge_rubric} {prompt} {spec} {implementations} {labels} {json_example}."""
     repair_prompt: str
     """Re-ask after an unusable reply; placeholders {error} {labels} {json_example}."""
-
-
-class ReviewScores(BaseModel):
-    """One judge's review of one implementation (FORMATS.md B rubric)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    hardFail: bool
-    spec: float = Field(ge=0, le=10)
-    quality: float = Field(ge=0, le=20)
-    verdict: Verdict
-    note: str = ""
-
-
-class PacketReview(BaseModel):
-    """What one judge's review call produced for one task."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    task_id: str
-    judge_id: str
-    labels: dict[str, str]
-    """Anonymous label -> model id (the recorded mapping)."""
-    reviews: dict[str, ReviewScores] = {}
-    """Model id -> review; empty when the judge dropped out."""
-    error: str | None = None
-    """Why the judge is a dropout."""
-    repaired: bool = False
-    latency_s: float = 0.0
-    usage: Usage = Field(default_factory=Usage)
-    cost_usd: float | None = None
 
 
 def load_packet_rubric(path: Path) -> PacketRubric:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import SamplingSettings
+from ..formats import Judgment
 from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient
 from ._parse import ReplyError, parse_pointwise_reply
 from ._rubric import PointwiseRubric, fill_template
-from ._types import Judgment
 
 __all__ = ["PointwiseJudge", "build_judge_messages"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .._errors import ConfigError
 from .._validation import load_yaml_model
+from ..formats import round_half_up
 
 __all__ = ["Criterion", "Scale", "PointwiseRubric", "load_rubric", "fill_template"]
 
@@ -74,7 +75,7 @@ class PointwiseRubric(BaseModel):
     def weighted_score(self, scores: dict[str, float]) -> float:
         """Weighted sum in exact decimals, rounded half-up to 2 places (FORMATS.md A)."""
         total = sum(Decimal(str(c.weight)) * Decimal(str(scores[c.name])) for c in self.criteria)
-        return float(Decimal(total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        return round_half_up(Decimal(total), 2)
 
     def json_example(self) -> str:
         example: dict[str, object] = {c.name: self.scale.max for c in self.criteria}

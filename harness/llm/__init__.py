@@ -3,7 +3,16 @@
 from ._errors import EmptyReplyError, describe_error, is_retryable, retry_after_seconds
 from ._litellm import Endpoint, LiteLLMClient, import_litellm
 from ._secrets import SecretRedactor
-from ._types import CallMeta, CallRecord, ChatMessage, ChatRequest, ModelClient, Stage, Usage, call_key
+from ._types import (
+    CallMeta,
+    CallRecord,
+    ChatMessage,
+    ChatRequest,
+    ModelClient,
+    Stage,
+    Usage,
+    call_key,
+)
 
 __all__ = [
     "CallMeta",

@@ -1,7 +1,13 @@
 """Planning: resolve a config into tasks, rubrics, call counts and estimates."""
 
 from ._estimate import ModelEstimate, Prices, RoundEstimate, estimate_round
-from ._plan import CallCounts, RoundPlan, make_plan, resolve_rubric_path, resolve_task_dirs
+from ._plan import (
+    CallCounts,
+    RoundPlan,
+    make_plan,
+    resolve_rubric_path,
+    resolve_task_dirs,
+)
 
 __all__ = [
     "CallCounts",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..engine import TestOutcome, TestRunner
+from ..engine import TestRunner
+from ..formats import TestOutcome
 from ..llm import CallMeta, CallRecord, ChatRequest
 from ..recording import RecordingClient, ReplayClient
 from ..tasks import BuildTask

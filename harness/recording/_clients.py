@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..llm import CallMeta, CallRecord, ChatRequest, ModelClient, call_key
 from .._errors import CassetteError
+from ..llm import CallMeta, CallRecord, ChatRequest, ModelClient, call_key
 from ._cassette import Cassette
 
 __all__ = ["RecordingClient", "ReplayClient", "describe_call"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import RoundConfig
-from ..engine import BuildSampleOutcome
-from ..judging import PacketReview, ReviewScores
+from ..formats import BuildSampleOutcome, PacketReview, ReviewScores
 from ._format import anchor
 from ._load import BuildResult
 from ._questions import model_labeler

@@ -5,10 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import RoundConfig
-from ..engine import BuildSampleOutcome
-from ..judging import ReviewScores
+from ..formats import BuildSampleOutcome, ResultsFolder, ReviewScores
 from ._build_facts import BuildFacts, hard_fail_cell
-from ._build_tables import agreement_table, cost_efficiency_table, scoreboard_table, self_bias_table, strictness_table
+from ._build_tables import (
+    agreement_table,
+    cost_efficiency_table,
+    scoreboard_table,
+    self_bias_table,
+    strictness_table,
+)
 from ._format import NO_VALUE, anchor, heat_color, mean_or_none, number, usd
 from ._load import BuildResult
 from ._questions import score_legend
@@ -174,7 +179,7 @@ def _implementation(facts: BuildFacts, impl: str) -> ImplementationEntry:
     detail = next((d for d in facts.round.per_impl_detail if d.impl == impl), None)
     folder = facts.results_dir / detail.run_path if detail is not None else None
     if folder is None and judged is not None:
-        folder = facts.results_dir / "builds" / judged.task_id / impl / f"sample-{judged.sample}"
+        folder = ResultsFolder(facts.results_dir).sample_dir(judged.task_id, impl, judged.sample)
     files = _read_files(folder) if folder is not None and folder.is_dir() else []
     files_note = "" if files else (judged.error if judged is not None and judged.error else "no files were produced")
     row = facts.scoreboard.get(impl)

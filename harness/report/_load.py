@@ -12,15 +12,23 @@ from pydantic import BaseModel, ValidationError
 from .._errors import FormatError, HarnessError
 from .._validation import describe_validation_error
 from ..config import RoundConfig
-from ..engine import BuildOutcome, QuestionOutcome
-from ..formats import DatasetFile, DatasetRound, EvaluationFile, FlatRow, load_dataset_file
+from ..formats import (
+    BuildOutcome,
+    DatasetFile,
+    DatasetRound,
+    EvaluationFile,
+    FlatRow,
+    QuestionOutcome,
+    ResultsFolder,
+    RunFolder,
+    RunInfo,
+    detect_file_kind,
+    load_dataset_file,
+)
 from ..llm import CallRecord
 from ..recording import Cassette
-from ..runs import RunFolder, RunInfo
 
 __all__ = ["BuildResult", "QuestionResult", "ReportError", "RunMaterial", "load_run_material"]
-
-DATASET_FILE_NAME = "dataset.json"
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -80,8 +88,8 @@ def _task_order(config: RoundConfig, found: list[str]) -> list[str]:
     return [t for t in configured if t in found] + sorted(t for t in found if t not in configured)
 
 
-def _load_dataset(results_dir: Path) -> DatasetFile:
-    path = results_dir / DATASET_FILE_NAME
+def _load_dataset(results: ResultsFolder) -> DatasetFile:
+    path = results.dataset_path
     if not path.is_file():
         raise ReportError(f"{path}: missing, but the results hold build-task details; re-run `harness replay` to regenerate it")
     try:
@@ -90,25 +98,22 @@ def _load_dataset(results_dir: Path) -> DatasetFile:
         raise ReportError(str(exc)) from exc
 
 
-def _question_result(task_id: str, data: dict[str, object], details: Path, info: RunInfo, results_dir: Path) -> QuestionResult:
+def _question_result(task_id: str, data: object, details: Path, info: RunInfo, results: ResultsFolder) -> QuestionResult:
     outcome = _validate(QuestionOutcome, data, details)
     slot = info.evaluations.get(task_id)
     if slot is None:
         raise ReportError(f"{details}: question task {task_id!r} has no evaluation id in run.json")
-    path = results_dir / f"{slot.evaluation_id}.json"
+    path = results.evaluation_path(slot.evaluation_id)
     if not path.is_file():
         raise ReportError(f"{path}: evaluation file of question task {task_id!r} is missing")
     return QuestionResult(task_id=task_id, evaluation=_validate(EvaluationFile, _read_json(path), path), outcome=outcome)
 
 
-def _build_result(task_id: str, data: dict[str, object], details: Path, dataset: DatasetFile) -> BuildResult:
-    samples = data.get("samples")
-    if isinstance(samples, list):  # details leave the files out: they are under results/builds/
-        data = {**data, "samples": [{"files": None, **s} if isinstance(s, dict) else s for s in samples]}
+def _build_result(task_id: str, data: object, details: Path, dataset: DatasetFile) -> BuildResult:
     outcome = _validate(BuildOutcome, data, details)
     matching = [r for r in dataset.rounds if r.task == task_id]
     if not matching:
-        raise ReportError(f"{DATASET_FILE_NAME}: no round for build task {task_id!r}")
+        raise ReportError(f"{details}: the dataset file has no round for build task {task_id!r}")
     dataset_round = matching[-1]
     flat = [row for row in dataset.flat if row.round == dataset_round.date and row.impl in {s.impl for s in dataset_round.scoreboard}]
     return BuildResult(task_id=task_id, dataset_round=dataset_round, flat=flat, outcome=outcome)
@@ -132,12 +137,11 @@ def load_run_material(run_dir: Path, results_dir: Path | None = None) -> RunMate
     except HarnessError as exc:
         raise ReportError(str(exc)) from exc
     info = run.load_info()
-    results = Path(results_dir) if results_dir is not None else run.results_dir
-    details_dir = results / "details"
-    detail_files = sorted(details_dir.glob("*.json")) if details_dir.is_dir() else []
+    results = ResultsFolder(Path(results_dir)) if results_dir is not None else run.results
+    detail_files = results.detail_paths()
     if not detail_files:
         hint = "pass --results with a replay output folder, or finish the run with `harness resume`"
-        raise ReportError(f"{results}: no results yet (no details/*.json); {hint}")
+        raise ReportError(f"{results.root}: no results yet (no details/*.json); {hint}")
     by_task = {path.stem: path for path in detail_files}
     questions: list[QuestionResult] = []
     builds: list[BuildResult] = []
@@ -145,9 +149,10 @@ def load_run_material(run_dir: Path, results_dir: Path | None = None) -> RunMate
     for task_id in _task_order(config, list(by_task)):
         path = by_task[task_id]
         data = _read_json(path)
-        if isinstance(data, dict) and "answers" in data:
+        kind = detect_file_kind(data)
+        if kind == "question-details":
             questions.append(_question_result(task_id, data, path, info, results))
-        elif isinstance(data, dict) and "samples" in data:
+        elif kind == "build-details":
             dataset = dataset or _load_dataset(results)
             builds.append(_build_result(task_id, data, path, dataset))
         else:
@@ -155,7 +160,7 @@ def load_run_material(run_dir: Path, results_dir: Path | None = None) -> RunMate
     missing = [Path(name).name for name in config.tasks if Path(name).name not in by_task]
     return RunMaterial(
         run_dir=run.root,
-        results_dir=results,
+        results_dir=results.root,
         tasks_dir=run.tasks_dir,
         config=config,
         info=info,

@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..config import RoundConfig
-from ..engine import Answer
-from ..judging import SELF_JUDGMENT_EXCLUDED, Judgment
-from ._format import NO_VALUE, anchor, heat_color, mean_or_none, number, signed, stdev_or_none, usd
+from ..formats import SELF_JUDGMENT_EXCLUDED, Answer, Judgment
+from ._format import (
+    NO_VALUE,
+    anchor,
+    heat_color,
+    mean_or_none,
+    number,
+    signed,
+    stdev_or_none,
+    usd,
+)
 from ._load import QuestionResult
 from ._views import (
     AnswerEntry,

@@ -12,7 +12,17 @@ from ._costs import cost_section
 from ._format import NO_VALUE, anchor, heat_color, mean_or_none, number
 from ._load import RunMaterial, load_run_material
 from ._questions import SCORE_MAX, model_labeler, question_section
-from ._views import Column, MatrixCell, MatrixRow, ModelLabel, QuestionSection, ReportView, ScoreMatrix, Table, cell
+from ._views import (
+    Column,
+    MatrixCell,
+    MatrixRow,
+    ModelLabel,
+    QuestionSection,
+    ReportView,
+    ScoreMatrix,
+    Table,
+    cell,
+)
 
 __all__ = ["REPORT_FILE_NAME", "build_report_view", "render_report", "write_report"]
 

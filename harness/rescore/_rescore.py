@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 
 from .._errors import FormatError
 from .._validation import describe_validation_error
-from ..formats._json import dumps_published, write_atomic
+from ..formats import PublishedKind, detect_file_kind, dumps_published, write_atomic
 
 __all__ = ["detect_kind", "rescore_file", "rescore_text"]
 
-FileKind = Literal["evaluation", "dataset"]
+FileKind = PublishedKind
 
 
 def detect_kind(data: Any) -> FileKind:
-    if isinstance(data, dict) and "evaluation_id" in data:
-        return "evaluation"
-    if isinstance(data, dict) and "rounds" in data and "flat" in data:
-        return "dataset"
+    kind = detect_file_kind(data)
+    if kind == "evaluation" or kind == "dataset":
+        return kind
     raise FormatError("not an evaluation file (no evaluation_id) nor a dataset file (no rounds/flat)")
 
 

@@ -7,12 +7,12 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from .._errors import ConfigError
 import yaml
 
+from .._errors import ConfigError
 from ..config import RoundConfig, load_round_config
+from ..formats import RunFolder
 from ..plan import make_plan
-from ..runs import RunFolder
 
 __all__ = ["prepare_run"]
 

@@ -12,12 +12,12 @@ from .._errors import HarnessError
 from ..budget import BudgetGuard, PriceBook
 from ..config import RoundConfig
 from ..emit import RoundResult, emit_all
-from ..engine import BuildOutcome, QuestionOutcome, SandboxTestRunner, TestRunner, run_build_tasks, run_question_tasks
+from ..engine import SandboxTestRunner, TestRunner, run_build_tasks, run_question_tasks
+from ..formats import BuildOutcome, QuestionOutcome, RunFolder
 from ..llm import Endpoint, LiteLLMClient, ModelClient
 from ..plan import RoundPlan, make_plan
 from ..progress import ObservedClient, ObservedTestRunner, ProgressSink, QuietSink
 from ..recording import Cassette, RecordingClient, ReplayClient
-from ..runs import RunFolder
 from ._lock import run_lock
 from ._prepare import prepare_run
 

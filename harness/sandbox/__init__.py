@@ -11,10 +11,22 @@ from ._build import DEFAULT_DEBIAN_MIRROR, ImageBuildResult, build_image
 from ._check import TaskCheckReport, check_task, load_build_task
 from ._docker import DockerSandbox
 from ._errors import SandboxInfraError, SandboxInputError, TaskCheckError
-from ._image import DOCKERFILE_RECIPE, OFFLINE_RECIPE, ImageRecipe, default_image_tag, resolve_image
-from ._models import PUBLIC_RESULT_FIELDS, Integrity, SandboxLimits, TestCaseResult, TestRunResult
-from ._scan import scan_submission
+from ._image import (
+    DOCKERFILE_RECIPE,
+    OFFLINE_RECIPE,
+    ImageRecipe,
+    default_image_tag,
+    resolve_image,
+)
+from ._models import (
+    PUBLIC_RESULT_FIELDS,
+    Integrity,
+    SandboxLimits,
+    TestCaseResult,
+    TestRunResult,
+)
 from ._pool import SandboxPool
+from ._scan import scan_submission
 from ._sweep import LABEL_PID, LABEL_RUN_ID, sweep_stale_containers
 
 __all__ = [

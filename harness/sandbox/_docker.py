@@ -19,7 +19,7 @@ from ._container import container_options
 from ._errors import SandboxInfraError, SandboxInputError
 from ._image import resolve_image
 from ._models import SandboxLimits, TestCaseResult, TestRunResult
-from ._payload import RunMode, boot_command, build_payload, select_declared_files
+from ._payload import boot_command, build_payload, select_declared_files
 from ._scan import scan_submission
 from ._sweep import owner_labels, sweep_stale_containers
 from ._verdict import IntegrityLog, judge_run, read_report

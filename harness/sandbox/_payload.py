@@ -17,7 +17,12 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from ..tasks import BuildTask
-from ._archive import HIDDEN_TESTS_DIR, Submission, check_submission_path, read_tree_bytes
+from ._archive import (
+    HIDDEN_TESTS_DIR,
+    Submission,
+    check_submission_path,
+    read_tree_bytes,
+)
 from ._errors import SandboxInputError
 from ._image import SANDBOX_UID, SANDBOX_WORKDIR
 from ._models import SandboxLimits

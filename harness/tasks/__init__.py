@@ -1,7 +1,14 @@
 """Task folders: question tasks and build tasks with hidden tests."""
 
 from ._load import REFERENCE_DIR_NAMES, RUNNER_OWNED_NAMES, load_task
-from ._models import BuildTask, BuildTaskFile, Isolation, QuestionTask, QuestionTaskFile, Task
+from ._models import (
+    BuildTask,
+    BuildTaskFile,
+    Isolation,
+    QuestionTask,
+    QuestionTaskFile,
+    Task,
+)
 
 __all__ = [
     "RUNNER_OWNED_NAMES",

@@ -21,10 +21,10 @@ from pydantic import ValidationError
 
 from harness.testing._fake_types import (
     ALL_FAULTS,
-    Fault,
     FakeFault,
     FakeReply,
     FakeRequest,
+    Fault,
     Responder,
     ResponderResult,
 )

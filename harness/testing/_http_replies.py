@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from harness.testing._fake_types import Fault, FakeReply, FakeRequest, content_text
+from harness.testing._fake_types import FakeReply, FakeRequest, Fault, content_text
 
 
 def instant_fault_response(

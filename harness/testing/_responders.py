@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from harness.testing._fake_types import (
-    Fault,
     FakeFault,
     FakeRequest,
+    Fault,
     Responder,
     ResponderResult,
 )

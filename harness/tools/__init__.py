@@ -13,7 +13,12 @@ from ._export import (
 )
 from ._scaffold import ScaffoldKind, TaskNames, scaffold_task, task_names
 from ._schema import FILE_KINDS, FileKind, format_json_schema
-from ._validate import FileValidation, detect_file_kind, validate_document, validate_published_file
+from ._validate import (
+    FileValidation,
+    detect_published_kind,
+    validate_document,
+    validate_published_file,
+)
 
 __all__ = [
     "BUILD_COLUMNS",
@@ -26,7 +31,7 @@ __all__ = [
     "RunTable",
     "ScaffoldKind",
     "TaskNames",
-    "detect_file_kind",
+    "detect_published_kind",
     "find_results_dir",
     "format_json_schema",
     "read_run_table",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from .._errors import HarnessError
+from ..formats import ResultsFolder, RunFolder
 
 __all__ = [
     "BUILD_COLUMNS",
@@ -68,9 +69,6 @@ BUILD_COLUMNS: Final[tuple[str, ...]] = (
 )
 """Columns of a build round's table: the dataset file's `flat` rows, key for key."""
 
-_DATASET_NAME: Final = "dataset.json"
-_EVALUATION_GLOB: Final = "EVAL-*.json"
-
 Row = dict[str, Any]
 
 
@@ -88,18 +86,19 @@ def find_results_dir(run_dir: Path) -> Path:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise HarnessError(f"{run_dir}: not a folder (expected a run folder with results/)")
-    for candidate in (run_dir / "results", run_dir):
-        if (candidate / _DATASET_NAME).is_file() or any(candidate.glob(_EVALUATION_GLOB)):
+    for candidate in (RunFolder(run_dir).results_dir, run_dir):
+        if ResultsFolder(candidate).has_published_files():
             return candidate
-    raise HarnessError(f"{run_dir}: no results (neither results/{_EVALUATION_GLOB} nor results/{_DATASET_NAME})")
+    raise HarnessError(f"{run_dir}: no results (neither results/EVAL-*.json nor results/dataset.json)")
 
 
 def results_kinds(results_dir: Path) -> list[RoundKind]:
     """The kinds of rounds whose published files are in `results_dir`, question first."""
     kinds: list[RoundKind] = []
-    if any(results_dir.glob(_EVALUATION_GLOB)):
+    results = ResultsFolder(results_dir)
+    if results.evaluation_paths():
         kinds.append("question")
-    if (results_dir / _DATASET_NAME).is_file():
+    if results.dataset_path.is_file():
         kinds.append("build")
     return kinds
 
@@ -119,13 +118,13 @@ def _mapping(value: Any, where: str) -> Mapping[str, Any]:
 
 def _details_by_evaluation(results_dir: Path) -> dict[str, Mapping[str, Any]]:
     """Evaluation id -> the question's details file (answers with usage), via the run's run.json."""
-    info_path = results_dir.parent / "run.json"
+    info_path = RunFolder(results_dir.parent).info_path
     if not info_path.is_file():
         return {}
     evaluations = _mapping(_read_json(info_path), str(info_path)).get("evaluations") or {}
     found: dict[str, Mapping[str, Any]] = {}
     for task_id, slot in _mapping(evaluations, f"{info_path}: evaluations").items():
-        details_path = results_dir / "details" / f"{task_id}.json"
+        details_path = ResultsFolder(results_dir).details_path(str(task_id))
         if isinstance(slot, Mapping) and details_path.is_file():
             found[str(slot.get("evaluation_id"))] = _mapping(_read_json(details_path), str(details_path))
     return found
@@ -133,8 +132,6 @@ def _details_by_evaluation(results_dir: Path) -> dict[str, Mapping[str, Any]]:
 
 def _pool_names(results_dir: Path) -> dict[str, tuple[str, str]]:
     """Model id -> (name, provider) from the run's round.yaml, for models no published file names."""
-    from ..runs import RunFolder
-
     folder = RunFolder(results_dir.parent)
     if not folder.exists():
         return {}
@@ -217,7 +214,7 @@ def _question_table(results_dir: Path) -> RunTable:
     details = _details_by_evaluation(results_dir)
     pool_names = _pool_names(results_dir)
     rows: list[Row] = []
-    for path in sorted(results_dir.glob(_EVALUATION_GLOB)):
+    for path in ResultsFolder(results_dir).evaluation_paths():
         evaluation = _mapping(_read_json(path), str(path))
         evaluation_id = str(evaluation.get("evaluation_id"))
         for row in _evaluation_rows(evaluation, details.get(evaluation_id), pool_names):
@@ -226,7 +223,7 @@ def _question_table(results_dir: Path) -> RunTable:
 
 
 def _build_table(results_dir: Path) -> RunTable:
-    path = results_dir / _DATASET_NAME
+    path = ResultsFolder(results_dir).dataset_path
     flat = _mapping(_read_json(path), str(path)).get("flat")
     if not isinstance(flat, list):
         raise HarnessError(f"{path}: no `flat` list (check it with `harness validate`)")

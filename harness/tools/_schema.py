@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import copy
 from functools import cache
-from typing import Any, Final, Literal
+from typing import Any, Final
+
+from ..formats import PUBLISHED_KINDS as FILE_KINDS
+from ..formats import PublishedKind as FileKind
 
 __all__ = ["FileKind", "FILE_KINDS", "format_json_schema"]
-
-FileKind = Literal["evaluation", "dataset"]
-"""The published formats: a question round's evaluation file, build rounds' dataset file."""
-
-FILE_KINDS: Final[tuple[FileKind, ...]] = ("evaluation", "dataset")
 
 JsonObject = dict[str, Any]
 

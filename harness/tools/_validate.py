@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..formats import detect_file_kind
 from ._schema import FileKind, format_json_schema
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError as SchemaError
     from jsonschema.protocols import Validator
 
-__all__ = ["FileValidation", "detect_file_kind", "validate_document", "validate_published_file"]
+__all__ = ["FileValidation", "detect_published_kind", "validate_document", "validate_published_file"]
 
 
 @dataclass(frozen=True)
@@ -32,15 +33,10 @@ class FileValidation:
         return self.kind is not None and not self.errors
 
 
-def detect_file_kind(document: Any) -> FileKind | None:
-    """`evaluation` if the top-level object has `evaluation_id`; `dataset` if it has `rounds` and `flat`."""
-    if not isinstance(document, Mapping):
-        return None
-    if "evaluation_id" in document:
-        return "evaluation"
-    if "rounds" in document and "flat" in document:
-        return "dataset"
-    return None
+def detect_published_kind(document: Any) -> FileKind | None:
+    """`evaluation` or `dataset` by the top-level keys (`formats.detect_file_kind`); None for any other file."""
+    kind = detect_file_kind(document)
+    return kind if kind == "evaluation" or kind == "dataset" else None
 
 
 @cache
@@ -110,7 +106,7 @@ def validate_published_file(path: Path) -> FileValidation:
         document = json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError) as exc:
         return FileValidation(path, None, [f"$: not valid JSON ({exc})"])
-    kind = detect_file_kind(document)
+    kind = detect_published_kind(document)
     if kind is None:
         return FileValidation(
             path,

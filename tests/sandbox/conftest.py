@@ -13,7 +13,13 @@ import pytest
 from harness.sandbox import DockerSandbox, SandboxLimits, build_image, load_build_task
 from harness.tasks import BuildTask
 
-from ._helpers import TASKS, HostMonitor, ProbeTaskFactory, orphaned_containers, own_containers
+from ._helpers import (
+    TASKS,
+    HostMonitor,
+    ProbeTaskFactory,
+    orphaned_containers,
+    own_containers,
+)
 
 
 @pytest.fixture(scope="session")

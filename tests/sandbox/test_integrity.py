@@ -16,7 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.sandbox import DockerSandbox, SandboxLimits, SandboxPool, TestRunResult, load_build_task, read_submission_dir
+from harness.sandbox import (
+    DockerSandbox,
+    SandboxLimits,
+    SandboxPool,
+    TestRunResult,
+    load_build_task,
+    read_submission_dir,
+)
 from harness.tasks import BuildTask
 
 from ._helpers import TASKS

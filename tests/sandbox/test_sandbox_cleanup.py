@@ -12,11 +12,22 @@ from typing import Any
 
 import pytest
 
-from harness.sandbox import LABEL_PID, DockerSandbox, SandboxPool, load_build_task, sweep_stale_containers
+from harness.sandbox import (
+    LABEL_PID,
+    DockerSandbox,
+    SandboxPool,
+    load_build_task,
+    sweep_stale_containers,
+)
 from harness.sandbox._attach import ContainerStdio
 from harness.sandbox._sweep import owner_labels
 
-from ._helpers import TASKS, ProbeTaskFactory, own_containers, wait_for_no_own_containers
+from ._helpers import (
+    TASKS,
+    ProbeTaskFactory,
+    own_containers,
+    wait_for_no_own_containers,
+)
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("no_leftover_containers")]
 

@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 
-from harness.sandbox import DockerSandbox, SandboxPool, TestRunResult, load_build_task, read_submission_dir
+from harness.sandbox import (
+    DockerSandbox,
+    SandboxPool,
+    TestRunResult,
+    load_build_task,
+    read_submission_dir,
+)
 
 from ._helpers import SHIPPED_TASKS, TASKS, HostMonitor, ProbeTaskFactory
 

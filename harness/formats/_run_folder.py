@@ -1,4 +1,12 @@
-"""The run folder: config snapshot, task and rubric copies, cassette, results.
+"""The run folder: config snapshot, task and rubric copies, run info, cassette, results.
+
+    round.yaml       the round config as the run reads it (`config`)
+    run.json         `RunInfo`: start time, evaluation ids, build date
+    cassette.jsonl   every model call, one JSON record a line (`recording`)
+    tasks/<task>/    copies of the task folders
+    judges/          copies of the rubric files
+    results/         the outputs (`ResultsFolder`, `_layout.py`)
+    replay/          default output of `harness replay`
 
 A run folder is self-contained: replaying or resuming it needs nothing else.
 """
@@ -15,13 +23,16 @@ from pydantic import BaseModel, ConfigDict
 from .. import __version__
 from .._errors import ConfigError, HarnessError
 from ..config import RoundConfig, dump_round_config, load_round_config
-from ..formats._json import write_atomic
+from ._json import write_atomic
+from ._layout import ResultsFolder
 
 __all__ = ["RunFolder", "RunInfo", "EvaluationSlot", "evaluation_slot", "utc_timestamp"]
 
 CONFIG_NAME = "round.yaml"
 INFO_NAME = "run.json"
 CASSETTE_NAME = "cassette.jsonl"
+RESULTS_NAME = "results"
+REPLAY_NAME = "replay"
 
 
 class EvaluationSlot(BaseModel):
@@ -80,7 +91,16 @@ class RunFolder:
 
     @property
     def results_dir(self) -> Path:
-        return self.root / "results"
+        return self.root / RESULTS_NAME
+
+    @property
+    def results(self) -> ResultsFolder:
+        return ResultsFolder(self.results_dir)
+
+    @property
+    def replay_dir(self) -> Path:
+        """Where `harness replay` writes when no `--out` is given."""
+        return self.root / REPLAY_NAME
 
     @property
     def tasks_dir(self) -> Path:
