@@ -143,7 +143,7 @@ def main() -> None:
 
 def _timed_round(args: argparse.Namespace, base_url: str) -> float:
     """Run one round, print its figures, return its ratio."""
-    from harness.runner import run_round
+    from harness.session import run_round
 
     if args.cold_route:
         from harness.llm import _wire

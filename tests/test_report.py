@@ -222,7 +222,7 @@ class SelfScoringClient:
 
 
 def test_two_questions_with_recorded_self_judgments_and_costs(tmp_path: Path, repo_dir: Path) -> None:
-    from harness.runner import run_round
+    from harness.session import run_round
 
     write_question_task(tmp_path / "tasks", "q1", "T-001", "Why is the sky blue?")
     write_question_task(tmp_path / "tasks", "q2", "T-002", "What is a monad?", category="code")

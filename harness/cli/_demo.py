@@ -26,8 +26,8 @@ def demo(
 
     Builds the sandbox image first if it is missing (the build task's hidden tests run again).
     """
-    from ..runner import replay_run
     from ..sandbox import build_image
+    from ..session import replay_run
 
     run_dir = demo_run_dir()
     if not (run_dir / "cassette.jsonl").is_file():

@@ -12,7 +12,7 @@ from ._app import app, import_app
 if TYPE_CHECKING:
     from ..plan import RoundEstimate, RoundPlan
     from ..progress import ProgressSink
-    from ..runner import RunReport
+    from ..session import RunReport
 
 __all__ = ["app"]
 
@@ -110,7 +110,7 @@ def run(
     progress: Progress = "live",
 ) -> None:
     """Run a round: answers, sandboxed tests, blind judging, output files, every call recorded."""
-    from ..runner import run_round
+    from ..session import run_round
 
     sink = _sink(progress)
     plan, estimate = _plan_and_estimate(config)
@@ -128,7 +128,7 @@ def resume(
     progress: Progress = "live",
 ) -> None:
     """Continue an unfinished run: recorded calls are served from its cassette, only missing calls are made."""
-    from ..runner import resume_run
+    from ..session import resume_run
 
     _print_report("resume", resume_run(run_dir, max_cost_usd=max_cost, sink=_sink(progress)), progress)
 
@@ -140,7 +140,7 @@ def replay(
     progress: Progress = "live",
 ) -> None:
     """Re-run a recorded round offline: every call is served from the cassette."""
-    from ..runner import replay_run
+    from ..session import replay_run
 
     _print_report("replay", replay_run(run_dir, out, sink=_sink(progress)), progress)
 

@@ -1,15 +1,14 @@
 """The round engine: dispatch, sandboxed tests, pipelined judging, canonical ordering."""
 
-from ._build import TestRunner, generation_request, run_build_tasks
+from ._build_round import HiddenTests, generation_request, run_build_tasks
 from ._extract import ExtractionError, count_loc, extract_files
-from ._question import answer_request, run_question_tasks
-from ._sandboxed import SandboxInfraFailure, SandboxTestRunner
+from ._hidden_tests import SandboxHiddenTests
+from ._question_round import answer_request, run_question_tasks
 
 __all__ = [
     "ExtractionError",
-    "SandboxInfraFailure",
-    "SandboxTestRunner",
-    "TestRunner",
+    "SandboxHiddenTests",
+    "HiddenTests",
     "answer_request",
     "count_loc",
     "extract_files",

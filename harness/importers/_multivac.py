@@ -22,7 +22,7 @@ from ..formats import (
 )
 from ..judging import load_rubric
 from ..recording import Cassette, RecordingClient
-from ..runner import execute_run
+from ..session import execute_run
 from ._scripted import ScriptedClient, ScriptedReply, judge_reply_json
 
 __all__ = ["RawMultivacRound", "ModelLabel", "import_multivac_round", "default_rubric_path", "load_labels"]

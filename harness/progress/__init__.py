@@ -1,6 +1,6 @@
 """Progress of a running round: live display, JSON lines, quiet; the closing summary."""
 
-from ._observed import ObservedClient, ObservedTestRunner
+from ._observed import ObservedClient, ObservedHiddenTests
 from ._rich import RichSink
 from ._sink import JsonLinesSink, ProgressSink, QuietSink, StageTally
 from ._summary import ModelSummary, print_summary, summarize
@@ -9,7 +9,7 @@ __all__ = [
     "JsonLinesSink",
     "ModelSummary",
     "ObservedClient",
-    "ObservedTestRunner",
+    "ObservedHiddenTests",
     "ProgressSink",
     "QuietSink",
     "RichSink",

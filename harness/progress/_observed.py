@@ -1,15 +1,15 @@
-"""Call layer and test runner wrappers that report to a progress sink."""
+"""Call layer and hidden-test wrappers that report to a progress sink."""
 
 from __future__ import annotations
 
-from ..engine import TestRunner
+from ..engine import HiddenTests
 from ..formats import TestOutcome
 from ..llm import CallMeta, CallRecord, ChatRequest
 from ..recording import RecordingClient, ReplayClient
 from ..tasks import BuildTask
 from ._sink import ProgressSink
 
-__all__ = ["ObservedClient", "ObservedTestRunner"]
+__all__ = ["ObservedClient", "ObservedHiddenTests"]
 
 
 class ObservedClient:
@@ -26,8 +26,8 @@ class ObservedClient:
         return record
 
 
-class ObservedTestRunner:
-    def __init__(self, inner: TestRunner, sink: ProgressSink) -> None:
+class ObservedHiddenTests:
+    def __init__(self, inner: HiddenTests, sink: ProgressSink) -> None:
         self._inner = inner
         self._sink = sink
 

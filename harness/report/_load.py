@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .._errors import FormatError, HarnessError
+from .._errors import FormatError, HarnessError, ReportError
 from .._validation import describe_validation_error
 from ..config import RoundConfig
 from ..formats import (
@@ -31,10 +31,6 @@ from ..recording import Cassette
 __all__ = ["BuildResult", "QuestionResult", "ReportError", "RunMaterial", "load_run_material"]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-class ReportError(HarnessError):
-    """The report cannot be made from this folder (not a run folder, no results, unreadable files)."""
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,11 @@ Entry points: `SandboxPool.run` (asyncio, parallel), `DockerSandbox.run`
 `build_image` and `default_image_tag` (the image runs use).
 """
 
+from .._errors import SandboxInfraError, SandboxInputError, TaskCheckError
 from ._archive import HIDDEN_TESTS_DIR, Submission, read_submission_dir
 from ._backend import SANDBOX_BACKENDS, SandboxBackend, create_backend
-from ._build import DEFAULT_DEBIAN_MIRROR, ImageBuildResult, build_image
 from ._check import TaskCheckReport, check_task, load_build_task
 from ._docker import DockerSandbox
-from ._errors import SandboxInfraError, SandboxInputError, TaskCheckError
 from ._image import (
     DOCKERFILE_RECIPE,
     OFFLINE_RECIPE,
@@ -18,6 +17,7 @@ from ._image import (
     default_image_tag,
     resolve_image,
 )
+from ._image_build import DEFAULT_DEBIAN_MIRROR, ImageBuildResult, build_image
 from ._models import (
     PUBLIC_RESULT_FIELDS,
     Integrity,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
-from ._errors import SandboxInputError
+from .._errors import SandboxInputError
 
 __all__ = [
     "HIDDEN_TESTS_DIR",

@@ -6,9 +6,9 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
+from .._errors import SandboxInfraError
 from ..tasks import BuildTask
 from ._archive import Submission
-from ._errors import SandboxInfraError
 from ._models import TestRunResult
 
 __all__ = ["SandboxBackend", "SANDBOX_BACKENDS", "create_backend"]

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .._errors import TaskError
+from .._errors import SandboxInfraError, TaskCheckError, TaskError
 from ..tasks import BuildTask, load_task
 from ._archive import read_submission_dir
 from ._backend import SandboxBackend
-from ._errors import SandboxInfraError, TaskCheckError
 from ._models import TestRunResult
 from ._pool import SandboxPool
 

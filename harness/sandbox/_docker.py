@@ -12,11 +12,11 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from .._errors import SandboxInfraError, SandboxInputError
 from ..tasks import RUNNER_OWNED_NAMES, BuildTask
 from ._archive import Submission, read_submission_dir, read_tree_bytes
 from ._attach import ContainerStdio, RunOutcome, TailBuffer
 from ._container import container_options
-from ._errors import SandboxInfraError, SandboxInputError
 from ._image import resolve_image
 from ._models import SandboxLimits, TestCaseResult, TestRunResult
 from ._payload import boot_command, build_payload, select_declared_files

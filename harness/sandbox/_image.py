@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ._errors import SandboxInfraError
+from .._errors import SandboxInfraError
 
 __all__ = [
     "SANDBOX_UID",

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
+from .._errors import SandboxInputError
 from ..tasks import BuildTask
 from ._archive import (
     HIDDEN_TESTS_DIR,
@@ -23,7 +24,6 @@ from ._archive import (
     check_submission_path,
     read_tree_bytes,
 )
-from ._errors import SandboxInputError
 from ._image import SANDBOX_UID, SANDBOX_WORKDIR
 from ._models import SandboxLimits
 

@@ -6,10 +6,10 @@ import asyncio
 import os
 import threading
 
+from .._errors import SandboxInfraError
 from ..tasks import BuildTask
 from ._archive import Submission
 from ._backend import SandboxBackend, create_backend
-from ._errors import SandboxInfraError
 from ._models import TestRunResult
 
 __all__ = ["SandboxPool"]

@@ -1,19 +1,14 @@
-"""The sandbox as the build engine's test runner."""
+"""The sandbox as the build engine's hidden-test service."""
 
 from __future__ import annotations
 
-from .._errors import HarnessError
+from .._errors import SandboxInfraError
 from ..formats import TestOutcome
 from ..tasks import BuildTask
 
-__all__ = ["SandboxTestRunner", "SandboxInfraFailure"]
+__all__ = ["SandboxHiddenTests"]
 
-
-class SandboxInfraFailure(HarnessError):
-    """The sandbox itself failed; the submission was not scored."""
-
-
-class SandboxTestRunner:
+class SandboxHiddenTests:
     """Runs hidden tests in the Docker sandbox, at most `max_parallel` at once."""
 
     def __init__(self, max_parallel: int | None = None) -> None:
@@ -24,7 +19,7 @@ class SandboxTestRunner:
     async def run_tests(self, task: BuildTask, files: dict[str, str], run_id: str) -> TestOutcome:
         result = await self._pool.run(task, files, run_id)
         if result.infra_error is not None:
-            raise SandboxInfraFailure(
+            raise SandboxInfraError(
                 f"sandbox failed while testing task {task.task_id!r} (not scored; recorded calls are kept, "
                 f"run again to resume): {result.infra_error}"
             )

@@ -18,7 +18,7 @@ from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient
 from ..tasks import BuildTask
 from ._extract import ExtractionError, count_loc, extract_files
 
-__all__ = ["TestRunner", "run_build_tasks", "generation_request"]
+__all__ = ["HiddenTests", "run_build_tasks", "generation_request"]
 
 GENERATION_SYSTEM = (
     "You implement software tasks. Reply with every file of your implementation as a fenced code block "
@@ -26,7 +26,7 @@ GENERATION_SYSTEM = (
 )
 
 
-class TestRunner(Protocol):
+class HiddenTests(Protocol):
     """Runs a task's hidden tests on files; the sandbox pool is the real one."""
 
     async def run_tests(self, task: BuildTask, files: dict[str, str], run_id: str) -> TestOutcome: ...
@@ -47,8 +47,8 @@ def generation_request(model: ModelConfig, task: BuildTask, config: RoundConfig,
     )
 
 
-class _BuildRunner:
-    def __init__(self, config: RoundConfig, rubric: PacketRubric, client: ModelClient, tests: TestRunner, run_id: str) -> None:
+class _BuildRound:
+    def __init__(self, config: RoundConfig, rubric: PacketRubric, client: ModelClient, tests: HiddenTests, run_id: str) -> None:
         self.config = config
         self.client = client
         self.tests = tests
@@ -127,7 +127,7 @@ def _sandbox_notice(tests: TestOutcome) -> str:
 
 
 async def run_build_tasks(
-    config: RoundConfig, rubric: PacketRubric, tasks: list[BuildTask], client: ModelClient, tests: TestRunner, run_id: str
+    config: RoundConfig, rubric: PacketRubric, tasks: list[BuildTask], client: ModelClient, tests: HiddenTests, run_id: str
 ) -> list[BuildOutcome]:
-    runner = _BuildRunner(config, rubric, client, tests, run_id)
-    return list(await asyncio.gather(*(runner.run_task(task) for task in tasks)))
+    build_round = _BuildRound(config, rubric, client, tests, run_id)
+    return list(await asyncio.gather(*(build_round.run_task(task) for task in tasks)))

@@ -25,7 +25,7 @@ def answer_request(model: ModelConfig, task: QuestionTask, config: RoundConfig) 
     )
 
 
-class _QuestionRunner:
+class _QuestionRound:
     def __init__(self, config: RoundConfig, rubric: PointwiseRubric, client: ModelClient) -> None:
         self.config = config
         self.client = client
@@ -81,5 +81,5 @@ async def run_question_tasks(
     config: RoundConfig, rubric: PointwiseRubric, tasks: list[QuestionTask], client: ModelClient
 ) -> list[QuestionOutcome]:
     """Run every question task concurrently; concurrency limits live in the call layer."""
-    runner = _QuestionRunner(config, rubric, client)
-    return list(await asyncio.gather(*(runner.run_task(task) for task in tasks)))
+    question_round = _QuestionRound(config, rubric, client)
+    return list(await asyncio.gather(*(question_round.run_task(task) for task in tasks)))

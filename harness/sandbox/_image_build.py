@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from ._errors import SandboxInfraError
+from .._errors import SandboxInfraError
 from ._image import (
     DOCKERFILE_RECIPE,
     OFFLINE_RECIPE,

@@ -12,11 +12,11 @@ from .._errors import HarnessError
 from ..budget import BudgetGuard, PriceBook
 from ..config import RoundConfig
 from ..emit import RoundResult, emit_all
-from ..engine import SandboxTestRunner, TestRunner, run_build_tasks, run_question_tasks
+from ..engine import HiddenTests, SandboxHiddenTests, run_build_tasks, run_question_tasks
 from ..formats import BuildOutcome, QuestionOutcome, RunFolder
 from ..llm import Endpoint, LiteLLMClient, ModelClient
 from ..plan import RoundPlan, make_plan
-from ..progress import ObservedClient, ObservedTestRunner, ProgressSink, QuietSink
+from ..progress import ObservedClient, ObservedHiddenTests, ProgressSink, QuietSink
 from ..recording import Cassette, RecordingClient, ReplayClient
 from ._lock import run_lock
 from ._prepare import prepare_run
@@ -56,7 +56,7 @@ def live_client(config: RoundConfig) -> LiteLLMClient:
 
 
 async def execute_run(
-    run: RunFolder, client: ModelClient, out_dir: Path, tests: TestRunner | None = None, sink: ProgressSink | None = None
+    run: RunFolder, client: ModelClient, out_dir: Path, tests: HiddenTests | None = None, sink: ProgressSink | None = None
 ) -> tuple[RoundResult, list[Path]]:
     """Run every task of the run's plan through `client` and write the outputs to `out_dir`."""
     plan = plan_of_run(run)
@@ -77,10 +77,12 @@ async def execute_run(
         if plan.build_tasks:
             if plan.review_rubric is None:
                 raise HarnessError("build tasks need a review rubric")
-            runner: TestRunner = tests or SandboxTestRunner(plan.config.sandbox_parallel)
+            hidden_tests: HiddenTests = tests or SandboxHiddenTests(plan.config.sandbox_parallel)
             if sink is not None:
-                runner = ObservedTestRunner(runner, sink)
-            builds = await run_build_tasks(plan.config, plan.review_rubric, plan.build_tasks, client, runner, run.root.resolve().name)
+                hidden_tests = ObservedHiddenTests(hidden_tests, sink)
+            builds = await run_build_tasks(
+                plan.config, plan.review_rubric, plan.build_tasks, client, hidden_tests, run.root.resolve().name
+            )
 
     await asyncio.gather(run_questions(), run_builds())
     result = RoundResult(plan=plan, info=run.load_info(), questions=questions, builds=builds)
