@@ -48,3 +48,24 @@ def test_quiet_and_live_modes(config_and_server) -> None:  # type: ignore[no-unt
     assert "Round summary" in live.output and "alpha" in live.output
     bad = CliRunner().invoke(app, ["replay", str(root / "run"), "--progress", "loud"])
     assert bad.exit_code != 0 and "expected one of live, jsonl, quiet" in bad.output
+
+
+def test_resume_reports_each_call_as_served_or_made(config_and_server) -> None:  # type: ignore[no-untyped-def]
+    """Live calls still on the wire while recorded ones are served are reported as made, not served."""
+    config, root = config_and_server
+    run = root / "run"
+    assert CliRunner().invoke(app, ["run", str(config), "--out", str(run), "--progress", "quiet"]).exit_code == 0
+    cassette = run / "cassette.jsonl"
+    lines = cassette.read_text(encoding="utf-8").splitlines(keepends=True)
+    judge_lines = [i for i, line in enumerate(lines) if json.loads(line)["meta"]["stage"] == "judge"]
+    dropped = set(judge_lines[::2])
+    cassette.write_text("".join(line for i, line in enumerate(lines) if i not in dropped), encoding="utf-8")
+    result = CliRunner().invoke(app, ["resume", str(run), "--progress", "jsonl"])
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    calls = [e for e in events if e["event"] == "call"]
+    report = events[-1]
+    made = [e for e in calls if not e["served_from_cassette"]]
+    assert report["calls_made"] == len(made) >= len(dropped) > 0
+    assert report["calls_served"] == len(calls) - len(made) == len(lines) - len(dropped) - (len(made) - len(dropped))
+    assert all(e["stage"] == "judge" for e in made)

@@ -220,6 +220,9 @@ class SelfScoringClient:
         error = None if reply is not None else "provider error 500 after 2 attempts"
         return CallRecord(key=call_key(request, meta), meta=meta, request=request, reply=reply, usage=usage, cost_usd=cost, latency_s=0.5, error=error)
 
+    async def aclose(self) -> None:
+        return None
+
 
 def test_two_questions_with_recorded_self_judgments_and_costs(tmp_path: Path, repo_dir: Path) -> None:
     from harness.session import run_round

@@ -49,3 +49,6 @@ class BudgetGuard:
                 self.idle.set()
         self.spent_usd += record.cost_usd or 0.0
         return record
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

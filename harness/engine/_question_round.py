@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from ..config import ModelConfig, RoundConfig
 from ..formats import SELF_JUDGMENT_EXCLUDED, Answer, Judgment, QuestionOutcome
 from ..judging import IdentityMask, PointwiseJudge, PointwiseRubric, identity_terms
-from ..llm import CallMeta, CallRecord, ChatMessage, ChatRequest, ModelClient
+from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient
 from ..tasks import QuestionTask
 
 __all__ = ["run_question_tasks", "answer_request"]
 
-RecordListener = Callable[[CallRecord], None]
 
 
 def answer_request(model: ModelConfig, task: QuestionTask, config: RoundConfig) -> ChatRequest:

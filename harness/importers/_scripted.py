@@ -47,6 +47,9 @@ class ScriptedClient:
             error=scripted.error,
         )
 
+    async def aclose(self) -> None:
+        return None
+
 
 def judge_reply_json(scores: Mapping[str, object], justification_field: str, justification: object) -> str:
     """The JSON a judge would have returned for recorded criteria and justification."""

@@ -101,6 +101,10 @@ class CallRecord(BaseModel):
 
 
 class ModelClient(Protocol):
-    """The call layer: live, recording, replaying or scripted."""
+    """The call layer: live, recording, replaying or scripted. Wrappers delegate `aclose` inward."""
 
     async def complete(self, request: ChatRequest, meta: CallMeta) -> CallRecord: ...
+
+    async def aclose(self) -> None:
+        """Release connections; the client is not used afterwards."""
+        ...

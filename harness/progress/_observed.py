@@ -20,10 +20,12 @@ class ObservedClient:
         self._sink = sink
 
     async def complete(self, request: ChatRequest, meta: CallMeta) -> CallRecord:
-        served_before = self._inner.served
-        record = await self._inner.complete(request, meta)
-        self._sink.call_done(record, served=self._inner.served > served_before)
+        record, served = await self._inner.complete_sourced(request, meta)
+        self._sink.call_done(record, served=served)
         return record
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 class ObservedHiddenTests:

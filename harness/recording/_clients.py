@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .._errors import CassetteError
 from ..llm import CallMeta, CallRecord, ChatRequest, ModelClient, call_key
 from ._cassette import Cassette
 
-__all__ = ["RecordingClient", "ReplayClient", "describe_call"]
+__all__ = ["RecordingClient", "ReplayClient", "SourcedCall", "describe_call"]
+
+
+class SourcedCall(NamedTuple):
+    """A call's record and where it came from: served from the cassette, or made now."""
+
+    record: CallRecord
+    served: bool
 
 
 def describe_call(meta: CallMeta) -> str:
@@ -28,14 +37,20 @@ class RecordingClient:
         self.made = 0
 
     async def complete(self, request: ChatRequest, meta: CallMeta) -> CallRecord:
+        return (await self.complete_sourced(request, meta)).record
+
+    async def complete_sourced(self, request: ChatRequest, meta: CallMeta) -> SourcedCall:
         recorded = self.cassette.get(call_key(request, meta))
         if recorded is not None:
             self.served += 1
-            return recorded
+            return SourcedCall(recorded, served=True)
         record = await self._inner.complete(request, meta)
         self.cassette.append(record)
         self.made += 1
-        return record
+        return SourcedCall(record, served=False)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 class ReplayClient:
@@ -46,6 +61,9 @@ class ReplayClient:
         self.served = 0
 
     async def complete(self, request: ChatRequest, meta: CallMeta) -> CallRecord:
+        return (await self.complete_sourced(request, meta)).record
+
+    async def complete_sourced(self, request: ChatRequest, meta: CallMeta) -> SourcedCall:
         recorded = self.cassette.get(call_key(request, meta))
         if recorded is None:
             raise CassetteError(
@@ -53,4 +71,7 @@ class ReplayClient:
                 f"(request key {call_key(request, meta)}); the round's config, tasks or rubric differ from the recording"
             )
         self.served += 1
-        return recorded
+        return SourcedCall(recorded, served=True)
+
+    async def aclose(self) -> None:
+        return None

@@ -98,13 +98,12 @@ async def _budget_stop(guard: BudgetGuard) -> None:
 
 
 async def _execute_live(
-    run: RunFolder, recording: RecordingClient, guard: BudgetGuard | None, sink: ProgressSink, live: ModelClient
+    run: RunFolder, recording: RecordingClient, guard: BudgetGuard | None, sink: ProgressSink
 ) -> list[Path] | None:
     try:
         return await _execute_until_done_or_broke(run, recording, guard, sink)
     finally:
-        if isinstance(live, LiteLLMClient):
-            await live.aclose()
+        await recording.aclose()
 
 
 async def _execute_until_done_or_broke(
@@ -131,7 +130,7 @@ def _continue(run: RunFolder, client: ModelClient | None, max_cost_usd: float | 
         recording = RecordingClient(guard or live, cassette)
         sink = sink or QuietSink()
         try:
-            files = asyncio.run(_execute_live(run, recording, guard, sink, live))
+            files = asyncio.run(_execute_live(run, recording, guard, sink))
         finally:
             sink.close()
             cassette.close()
