@@ -127,6 +127,8 @@ class RoundConfig(BaseModel):
     request does not hold a place: see harness/llm/_wire.py)."""
     sandbox_parallel: int | None = Field(default=None, ge=1)
     """Most sandbox runs at once; default: number of cores."""
+    sandbox_backend: str = "docker"
+    """Build rounds: the sandbox backend that runs hidden tests, by its name in `harness.sandbox.SANDBOX_BACKENDS`."""
     retry: RetryConfig = Field(default_factory=RetryConfig)
     """Retry and timeout policy of model calls."""
     mask_identities: bool = True
@@ -155,7 +157,7 @@ class RoundConfig(BaseModel):
         transport = {"concurrency", "api_base", "api_key_env"}
         data = self.model_dump(
             mode="json",
-            exclude={"concurrency", "sandbox_parallel", "retry", "output", "source", "license", "name"},
+            exclude={"concurrency", "sandbox_parallel", "sandbox_backend", "retry", "output", "source", "license", "name"},
         )
         data["models"] = [{k: v for k, v in m.items() if k not in transport} for m in data["models"]]
         return data

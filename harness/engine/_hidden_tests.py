@@ -8,13 +8,14 @@ from ..tasks import BuildTask
 
 __all__ = ["SandboxHiddenTests"]
 
-class SandboxHiddenTests:
-    """Runs hidden tests in the Docker sandbox, at most `max_parallel` at once."""
 
-    def __init__(self, max_parallel: int | None = None) -> None:
+class SandboxHiddenTests:
+    """Runs hidden tests in a sandbox backend (by its registry name), at most `max_parallel` at once."""
+
+    def __init__(self, backend: str, max_parallel: int | None = None) -> None:
         from ..sandbox import SandboxPool
 
-        self._pool = SandboxPool(max_parallel=max_parallel)
+        self._pool = SandboxPool(backend, max_parallel=max_parallel)
 
     async def run_tests(self, task: BuildTask, files: dict[str, str], run_id: str) -> TestOutcome:
         result = await self._pool.run(task, files, run_id)

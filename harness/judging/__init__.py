@@ -1,5 +1,6 @@
 """Judging: rubrics, blind prompts, reply parsing and the judge modes."""
 
+from ._ask import JudgeAnswer, ask_with_repair
 from ._blinding import MASK_TOKEN, IdentityMask, identity_terms
 from ._packet import (
     PacketJudge,
@@ -13,6 +14,8 @@ from ._pointwise import PointwiseJudge, build_judge_messages
 from ._rubric import Criterion, PointwiseRubric, Scale, fill_template, load_rubric
 
 __all__ = [
+    "JudgeAnswer",
+    "ask_with_repair",
     "MASK_TOKEN",
     "Criterion",
     "IdentityMask",

@@ -16,7 +16,8 @@ from .._errors import ConfigError
 from .._validation import load_yaml_model
 from ..config import SamplingSettings
 from ..formats import PacketReview, ReviewScores
-from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient, Usage
+from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient
+from ._ask import ask_with_repair
 from ._parse import ReplyError, extract_json_object
 from ._rubric import fill_template
 
@@ -125,34 +126,21 @@ class PacketJudge:
             ChatMessage(role="user", content=user)
         ]
         base = PacketReview(task_id=task_id, judge_id=judge_id, labels=labels)
-        meta = CallMeta(stage="review", model_id=judge_id, task_id=task_id)
-        record = await self.client.complete(self._request(judge_litellm_model, messages), meta)
-        spent = {"latency_s": record.latency_s, "usage": record.usage, "cost_usd": record.cost_usd}
-        if not record.ok or record.reply is None:
-            return base.model_copy(update={"error": record.error or "no reply", **spent})
-        try:
-            by_label = parse_packet_reply(record.reply, label_list)
-            return base.model_copy(update={"reviews": {labels[k]: v for k, v in by_label.items()}, **spent})
-        except ReplyError as first_error:
-            repair = fill_template(self.rubric.repair_prompt, error=str(first_error), labels=", ".join(label_list), json_example=example)
-            messages += [ChatMessage(role="assistant", content=record.reply), ChatMessage(role="user", content=repair)]
-            second = await self.client.complete(self._request(judge_litellm_model, messages), meta.model_copy(update={"attempt": 1}))
-            spent = {
-                "latency_s": round(record.latency_s + second.latency_s, 3),
-                "usage": Usage(
-                    prompt_tokens=record.usage.prompt_tokens + second.usage.prompt_tokens,
-                    completion_tokens=record.usage.completion_tokens + second.usage.completion_tokens,
-                    total_tokens=record.usage.total_tokens + second.usage.total_tokens,
-                    cached_tokens=record.usage.cached_tokens + second.usage.cached_tokens,
-                ),
-                "cost_usd": None if record.cost_usd is None or second.cost_usd is None else record.cost_usd + second.cost_usd,
-            }
-            if not second.ok or second.reply is None:
-                return base.model_copy(update={"error": f"unusable review ({first_error}); repair call failed: {second.error}", **spent})
-            try:
-                by_label = parse_packet_reply(second.reply, label_list)
-            except ReplyError as second_error:
-                return base.model_copy(
-                    update={"error": f"unusable review after one repair re-ask: {second_error} (first reply: {first_error})", **spent}
-                )
-            return base.model_copy(update={"reviews": {labels[k]: v for k, v in by_label.items()}, "repaired": True, **spent})
+
+        def repair_prompt(error: ReplyError) -> str:
+            return fill_template(self.rubric.repair_prompt, error=str(error), labels=", ".join(label_list), json_example=example)
+
+        asked = await ask_with_repair(
+            self.client,
+            lambda sent: self._request(judge_litellm_model, sent),
+            messages,
+            CallMeta(stage="review", model_id=judge_id, task_id=task_id),
+            lambda reply: parse_packet_reply(reply, label_list),
+            repair_prompt,
+            noun="review",
+        )
+        spent = {"latency_s": asked.latency_s, "usage": asked.usage, "cost_usd": asked.cost_usd}
+        if asked.parsed is None:
+            return base.model_copy(update={"error": asked.error, **spent})
+        reviews = {labels[label]: scores for label, scores in asked.parsed.items()}
+        return base.model_copy(update={"reviews": reviews, "repaired": asked.repaired, **spent})

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..config import SamplingSettings
 from ..formats import Judgment
 from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient
+from ._ask import ask_with_repair
 from ._parse import ReplyError, parse_pointwise_reply
 from ._rubric import PointwiseRubric, fill_template
 
@@ -54,33 +55,29 @@ class PointwiseJudge:
         masked_terms: list[str],
     ) -> Judgment:
         base = Judgment(task_id=task_id, judge_id=judge_id, respondent_id=respondent_id, masked_terms=masked_terms)
-        messages = build_judge_messages(self.rubric, question, answer)
         meta = CallMeta(stage="judge", model_id=judge_id, task_id=task_id, respondent_id=respondent_id)
-        record = await self.client.complete(self._request(judge_litellm_model, messages), meta)
-        if not record.ok or record.reply is None:
-            return base.model_copy(update={"error": record.error or "no reply"})
-        try:
-            return self._scored(base, record.reply)
-        except ReplyError as first_error:
-            repair = fill_template(self.rubric.repair_prompt, error=str(first_error), json_example=self.rubric.json_example())
-            messages += [ChatMessage(role="assistant", content=record.reply), ChatMessage(role="user", content=repair)]
-            repair_meta = meta.model_copy(update={"attempt": 1})
-            second = await self.client.complete(self._request(judge_litellm_model, messages), repair_meta)
-            if not second.ok or second.reply is None:
-                return base.model_copy(update={"error": f"unusable reply ({first_error}); repair call failed: {second.error}"})
-            try:
-                return self._scored(base, second.reply).model_copy(update={"repaired": True})
-            except ReplyError as second_error:
-                return base.model_copy(
-                    update={"error": f"unusable reply after one repair re-ask: {second_error} (first reply: {first_error})"}
-                )
 
-    def _scored(self, base: Judgment, reply: str) -> Judgment:
-        scores, justification = parse_pointwise_reply(reply, self.rubric)
+        def repair_prompt(error: ReplyError) -> str:
+            return fill_template(self.rubric.repair_prompt, error=str(error), json_example=self.rubric.json_example())
+
+        asked = await ask_with_repair(
+            self.client,
+            lambda messages: self._request(judge_litellm_model, messages),
+            build_judge_messages(self.rubric, question, answer),
+            meta,
+            lambda reply: parse_pointwise_reply(reply, self.rubric),
+            repair_prompt,
+        )
+        spent = {"latency_s": asked.latency_s, "usage": asked.usage, "cost_usd": asked.cost_usd}
+        if asked.parsed is None:
+            return base.model_copy(update={"error": asked.error, **spent})
+        scores, justification = asked.parsed
         return base.model_copy(
             update={
                 "scores": scores,
                 "weighted_score": self.rubric.weighted_score(scores),
                 "justification": justification,
+                "repaired": asked.repaired,
+                **spent,
             }
         )

@@ -75,6 +75,15 @@ class Usage(BaseModel):
     total_tokens: int = 0
     cached_tokens: int = 0
 
+    def plus(self, other: Usage) -> Usage:
+        """Field-wise sum (the usage of several calls)."""
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+        )
+
 
 class CallRecord(BaseModel):
     """The outcome of one call, as appended to the cassette."""

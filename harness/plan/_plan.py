@@ -99,6 +99,14 @@ def resolve_rubric_path(config: RoundConfig, config_dir: Path, field: str = "rub
     raise ConfigError(f"{field}: no rubric file {name!r} (looked for {judges_root / (name + '.yaml')})")
 
 
+def _check_sandbox_backend(config: RoundConfig) -> None:
+    from ..sandbox import SANDBOX_BACKENDS
+
+    if config.sandbox_backend not in SANDBOX_BACKENDS:
+        known = ", ".join(sorted(SANDBOX_BACKENDS))
+        raise ConfigError(f"sandbox_backend: expected one of {known} (got {config.sandbox_backend!r})")
+
+
 def make_plan(config: RoundConfig, config_dir: Path) -> RoundPlan:
     """Load and check everything a round needs; fails before any call is made."""
     task_dirs = resolve_task_dirs(config, config_dir)
@@ -107,6 +115,8 @@ def make_plan(config: RoundConfig, config_dir: Path) -> RoundPlan:
         tasks.append(load_task(task_dir))
     has_questions = any(isinstance(t, QuestionTask) for t in tasks)
     has_builds = any(isinstance(t, BuildTask) for t in tasks)
+    if has_builds:
+        _check_sandbox_backend(config)
     rubric_path = resolve_rubric_path(config, config_dir) if has_questions else None
     review_path = resolve_rubric_path(config, config_dir, "review_rubric") if has_builds else None
     return RoundPlan(

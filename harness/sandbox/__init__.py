@@ -7,7 +7,7 @@ Entry points: `SandboxPool.run` (asyncio, parallel), `DockerSandbox.run`
 
 from .._errors import SandboxInfraError, SandboxInputError, TaskCheckError
 from ._archive import HIDDEN_TESTS_DIR, Submission, read_submission_dir
-from ._backend import SANDBOX_BACKENDS, SandboxBackend, create_backend
+from ._backend import DEFAULT_SANDBOX_BACKEND, SANDBOX_BACKENDS, SandboxBackend, create_backend
 from ._check import TaskCheckReport, check_task, load_build_task
 from ._docker import DockerSandbox
 from ._image import (
@@ -30,6 +30,7 @@ from ._scan import scan_submission
 from ._sweep import LABEL_PID, LABEL_RUN_ID, sweep_stale_containers
 
 __all__ = [
+    "DEFAULT_SANDBOX_BACKEND",
     "DEFAULT_DEBIAN_MIRROR",
     "DOCKERFILE_RECIPE",
     "HIDDEN_TESTS_DIR",

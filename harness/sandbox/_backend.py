@@ -11,7 +11,9 @@ from ..tasks import BuildTask
 from ._archive import Submission
 from ._models import TestRunResult
 
-__all__ = ["SandboxBackend", "SANDBOX_BACKENDS", "create_backend"]
+__all__ = ["DEFAULT_SANDBOX_BACKEND", "SandboxBackend", "SANDBOX_BACKENDS", "create_backend"]
+
+DEFAULT_SANDBOX_BACKEND = "docker"
 
 
 @runtime_checkable
@@ -54,7 +56,7 @@ SANDBOX_BACKENDS: dict[str, Callable[..., SandboxBackend]] = {"docker": _docker_
 """Backend name -> factory taking the backend's keyword options."""
 
 
-def create_backend(name: str = "docker", **options: Any) -> SandboxBackend:
+def create_backend(name: str = DEFAULT_SANDBOX_BACKEND, **options: Any) -> SandboxBackend:
     """A backend from `SANDBOX_BACKENDS` by name."""
     try:
         factory = SANDBOX_BACKENDS[name]

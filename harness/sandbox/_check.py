@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from .._errors import SandboxInfraError, TaskCheckError, TaskError
 from ..tasks import BuildTask, load_task
 from ._archive import read_submission_dir
-from ._backend import SandboxBackend
+from ._backend import DEFAULT_SANDBOX_BACKEND, SandboxBackend
 from ._models import TestRunResult
 from ._pool import SandboxPool
 
@@ -67,7 +67,7 @@ async def _run_both(task: BuildTask, pool: SandboxPool) -> TaskCheckReport:
     return TaskCheckReport(task_id=task.task_id, reference=reference, empty=empty)
 
 
-def check_task(folder: Path, backend: SandboxBackend | None = None) -> TaskCheckReport:
+def check_task(folder: Path, backend: SandboxBackend | str = DEFAULT_SANDBOX_BACKEND) -> TaskCheckReport:
     """Run the task's reference solution and an empty entrypoint through the sandbox.
 
     Raises TaskCheckError unless the reference passes every hidden test and the

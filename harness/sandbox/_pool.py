@@ -9,7 +9,7 @@ import threading
 from .._errors import SandboxInfraError
 from ..tasks import BuildTask
 from ._archive import Submission
-from ._backend import SandboxBackend, create_backend
+from ._backend import DEFAULT_SANDBOX_BACKEND, SandboxBackend, create_backend
 from ._models import TestRunResult
 
 __all__ = ["SandboxPool"]
@@ -26,8 +26,9 @@ class SandboxPool:
     Cancelling `run` (e.g. Ctrl-C in `asyncio.run`) kills its container.
     """
 
-    def __init__(self, backend: SandboxBackend | None = None, *, max_parallel: int | None = None) -> None:
-        self.backend = backend if backend is not None else create_backend("docker")
+    def __init__(self, backend: SandboxBackend | str = DEFAULT_SANDBOX_BACKEND, *, max_parallel: int | None = None) -> None:
+        """`backend`: a backend, or the name of one in `SANDBOX_BACKENDS`."""
+        self.backend = create_backend(backend) if isinstance(backend, str) else backend
         self.max_parallel = max_parallel or os.cpu_count() or 1
         self._prepared = False
         self._prepare_lock = threading.Lock()

@@ -77,7 +77,7 @@ async def execute_run(
         if plan.build_tasks:
             if plan.review_rubric is None:
                 raise HarnessError("build tasks need a review rubric")
-            hidden_tests: HiddenTests = tests or SandboxHiddenTests(plan.config.sandbox_parallel)
+            hidden_tests: HiddenTests = tests or SandboxHiddenTests(plan.config.sandbox_backend, plan.config.sandbox_parallel)
             if sink is not None:
                 hidden_tests = ObservedHiddenTests(hidden_tests, sink)
             builds = await run_build_tasks(
