@@ -1,6 +1,5 @@
-"""Budgets: price estimates before a round, and a spending limit during it."""
+"""Budgets: a spending limit during a round (prices and estimates are `llm.PriceBook`)."""
 
-from ._estimate import PriceBook, estimate_prompt_tokens
 from ._guard import BudgetGuard, CostEstimator
 
-__all__ = ["BudgetGuard", "CostEstimator", "PriceBook", "estimate_prompt_tokens"]
+__all__ = ["BudgetGuard", "CostEstimator"]

@@ -70,7 +70,7 @@ def _print_summary(report: RunReport) -> None:
 
     run = RunFolder(report.run_dir)
     if run.cassette_path.is_file():
-        print_summary(summarize(Cassette(run.cassette_path).records(), [m.id for m in run.load_config().models]))
+        print_summary(summarize(Cassette(run.cassette_path).records(), report.model_ids))
 
 
 def _print_plan(plan: RoundPlan, estimate: RoundEstimate) -> None:
@@ -92,12 +92,10 @@ def _print_plan(plan: RoundPlan, estimate: RoundEstimate) -> None:
 
 
 def _plan_and_estimate(config: Path) -> tuple[RoundPlan, RoundEstimate]:
-    from ..budget import PriceBook
-    from ..config import load_round_config
-    from ..plan import estimate_round, make_plan
+    from ..llm import PriceBook
+    from ..plan import estimate_round, load_plan
 
-    round_config = load_round_config(config)
-    plan = make_plan(round_config, config.resolve().parent)
+    plan = load_plan(config)
     return plan, estimate_round(plan, PriceBook())
 
 
@@ -118,7 +116,7 @@ def run(
         _print_plan(plan, estimate)
     if dry_run:
         return
-    _print_report("run", run_round(config, out, max_cost_usd=max_cost, sink=sink), progress)
+    _print_report("run", run_round(config, out, max_cost_usd=max_cost, sink=sink, plan=plan), progress)
 
 
 @app.command()

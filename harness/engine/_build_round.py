@@ -15,6 +15,7 @@ from ..judging import (
     shuffled_labels,
 )
 from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient
+from ..plan import RoundPlan
 from ..tasks import BuildTask
 from ._extract import ExtractionError, count_loc, extract_files
 
@@ -48,8 +49,9 @@ def generation_request(model: ModelConfig, task: BuildTask, config: RoundConfig,
 
 
 class _BuildRound:
-    def __init__(self, config: RoundConfig, rubric: PacketRubric, client: ModelClient, tests: HiddenTests, run_id: str) -> None:
-        self.config = config
+    def __init__(self, plan: RoundPlan, rubric: PacketRubric, client: ModelClient, tests: HiddenTests, run_id: str) -> None:
+        self.plan = plan
+        config = self.config = plan.config
         self.client = client
         self.tests = tests
         self.run_id = run_id
@@ -90,13 +92,14 @@ class _BuildRound:
                     texts=texts,
                     notices=notices,
                 )
-                for judge_id in self.config.judge_ids()
+                for judge_id in [call.model_id for call in self.plan.calls_of("review", task.task_id)]
             )
         )
         return BuildOutcome(task_id=task.task_id, samples=samples, reviews=list(reviews))
 
     async def _samples_of(self, task: BuildTask, model: ModelConfig) -> list[BuildSampleOutcome]:
-        return list(await asyncio.gather(*(self._one_sample(task, model, k) for k in range(1, self.config.samples + 1))))
+        planned = self.plan.calls_of("generate", task.task_id, model.id)
+        return list(await asyncio.gather(*(self._one_sample(task, model, call.sample) for call in planned)))
 
     async def _one_sample(self, task: BuildTask, model: ModelConfig, sample: int) -> BuildSampleOutcome:
         meta = CallMeta(stage="generate", model_id=model.id, task_id=task.task_id)
@@ -126,8 +129,7 @@ def _sandbox_notice(tests: TestOutcome) -> str:
     return f"(Sandbox integrity check: {tests.integrity}. {evidence[:1500]})"
 
 
-async def run_build_tasks(
-    config: RoundConfig, rubric: PacketRubric, tasks: list[BuildTask], client: ModelClient, tests: HiddenTests, run_id: str
-) -> list[BuildOutcome]:
-    build_round = _BuildRound(config, rubric, client, tests, run_id)
-    return list(await asyncio.gather(*(build_round.run_task(task) for task in tasks)))
+async def run_build_tasks(plan: RoundPlan, rubric: PacketRubric, client: ModelClient, tests: HiddenTests, run_id: str) -> list[BuildOutcome]:
+    """Run every build task of the plan concurrently: generations, hidden tests, then reviews."""
+    build_round = _BuildRound(plan, rubric, client, tests, run_id)
+    return list(await asyncio.gather(*(build_round.run_task(task) for task in plan.build_tasks)))

@@ -22,7 +22,7 @@ from ..formats import (
 )
 from ..judging import load_rubric
 from ..recording import Cassette, RecordingClient
-from ..session import execute_run
+from ..session import execute_run, plan_of_run
 from ._scripted import ScriptedClient, ScriptedReply, judge_reply_json
 
 __all__ = ["RawMultivacRound", "ModelLabel", "import_multivac_round", "default_rubric_path", "load_labels"]
@@ -227,7 +227,7 @@ def import_multivac_round(
     cassette = Cassette(run.cassette_path)
     client = RecordingClient(_script(raw, [c.name for c in rubric.criteria], rubric.justification_field), cassette)
     try:
-        asyncio.run(execute_run(run, client, run.results_dir))
+        asyncio.run(execute_run(run, plan_of_run(run), client, run.results_dir))
     finally:
         cassette.close()
     return run

@@ -2,6 +2,7 @@
 
 from ._errors import EmptyReplyError, describe_error, is_retryable, retry_after_seconds
 from ._litellm import Endpoint, LiteLLMClient, import_litellm
+from ._pricing import CHARS_PER_TOKEN, PriceBook, estimate_prompt_tokens, estimate_tokens
 from ._secrets import SecretRedactor
 from ._types import (
     CallMeta,
@@ -15,6 +16,10 @@ from ._types import (
 )
 
 __all__ = [
+    "CHARS_PER_TOKEN",
+    "PriceBook",
+    "estimate_prompt_tokens",
+    "estimate_tokens",
     "CallMeta",
     "CallRecord",
     "ChatMessage",

@@ -18,6 +18,7 @@ from tenacity import (
 )
 
 from ._errors import EmptyReplyError, describe_error, is_retryable, retry_after_seconds
+from ._pricing import PriceBook
 from ._secrets import SecretRedactor
 from ._types import CallMeta, CallRecord, ChatRequest, Usage, call_key
 from ._wire import Wire, proxies_from_env
@@ -80,7 +81,7 @@ class LiteLLMClient:
         self._max_wait_s = max_wait_s
         self._timeout_s = timeout_s
         self._redactor = SecretRedactor.from_env(e.api_key_env for e in self._endpoints.values())
-        self._priced: dict[str, bool] = {}
+        self.prices = PriceBook(self._litellm)
         self._routes: dict[str, str] = {}
         self._retry = retry_if_exception(is_retryable)
         self._stop = stop_after_attempt(max_attempts)
@@ -190,23 +191,13 @@ class LiteLLMClient:
         except TimeoutError:
             pass
 
-    def has_price(self, model: str) -> bool:
-        """Whether LiteLLM's price map knows the model (looked up once: a miss is slow)."""
-        if model not in self._priced:
-            try:
-                info = self._litellm.get_model_info(model)
-                self._priced[model] = bool(info.get("input_cost_per_token") or info.get("output_cost_per_token"))
-            except Exception:
-                self._priced[model] = False
-        return self._priced[model]
-
     def _cost_of(self, model: str, response: Any) -> float | None:
         """The call's cost from LiteLLM's price map; None when the model has no price.
 
         LiteLLM already priced the response it returned (`_hidden_params["response_cost"]`,
         the documented place to read it): pricing it a second time would double that work.
         """
-        if not self.has_price(model):
+        if not self.prices.has_price(model):
             return None
         hidden = getattr(response, "_hidden_params", None)
         cost = hidden.get("response_cost") if isinstance(hidden, dict) else None

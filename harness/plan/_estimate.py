@@ -6,12 +6,12 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from ..llm import estimate_tokens as _tokens
 from ..tasks import BuildTask
 from ._plan import RoundPlan
 
 __all__ = ["ModelEstimate", "RoundEstimate", "Prices", "estimate_round"]
 
-CHARS_PER_TOKEN = 4
 JUDGE_TEMPLATE_TOKENS = 350
 
 
@@ -46,42 +46,37 @@ class RoundEstimate(BaseModel):
         return sum(known) if known else None
 
 
-def _tokens(text: str) -> int:
-    return len(text) // CHARS_PER_TOKEN
-
-
 def estimate_round(plan: RoundPlan, prices: Prices) -> RoundEstimate:
+    """Prices every call of `plan.calls` as if each reply used its whole max_tokens."""
     config = plan.config
     counts = plan.counts()
     answer_max = config.sampling.answer.max_tokens or 4096
     judge_max = config.sampling.judge.max_tokens or 4096
-    judges = set(config.judge_ids())
+    tasks = {task.task_id: task for task in plan.tasks}
     respondents = len(config.models)
     rows = []
     for model in config.models:
-        calls = input_tokens = output_tokens = 0
-        for task in plan.question_tasks:
-            calls += 1
-            input_tokens += _tokens(task.prompt)
-            output_tokens += answer_max
-            if model.id in judges:
-                judged = respondents if config.self_judgment == "record" else respondents - 1
-                calls += judged
-                input_tokens += judged * (JUDGE_TEMPLATE_TOKENS + _tokens(task.prompt) + answer_max)
-                output_tokens += judged * judge_max
-        for build in plan.build_tasks:
-            calls += config.samples
-            input_tokens += config.samples * _tokens(build.prompt + build.spec)
-            output_tokens += config.samples * answer_max
-            if model.id in judges:
-                calls += 1
-                input_tokens += _review_input_tokens(build, respondents, answer_max)
+        calls = [c for c in plan.calls if c.model_id == model.id]
+        input_tokens = output_tokens = 0
+        for call in calls:
+            task = tasks[call.task_id]
+            if call.stage == "answer":
+                input_tokens += _tokens(task.prompt)
+                output_tokens += answer_max
+            elif call.stage == "judge":
+                input_tokens += JUDGE_TEMPLATE_TOKENS + _tokens(task.prompt) + answer_max
+                output_tokens += judge_max
+            elif call.stage == "generate" and isinstance(task, BuildTask):
+                input_tokens += _tokens(task.prompt + task.spec)
+                output_tokens += answer_max
+            elif call.stage == "review" and isinstance(task, BuildTask):
+                input_tokens += _review_input_tokens(task, respondents, answer_max)
                 output_tokens += judge_max
         rows.append(
             ModelEstimate(
                 model_id=model.id,
                 litellm_model=model.litellm_model,
-                calls=calls,
+                calls=len(calls),
                 input_tokens=input_tokens,
                 max_output_tokens=output_tokens,
                 max_cost_usd=prices.cost(model.litellm_model, input_tokens, output_tokens),

@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
 from .._errors import ConfigError
-from ..config import RoundConfig
+from ..config import RoundConfig, load_round_config
 from ..judging import PacketRubric, PointwiseRubric, load_packet_rubric, load_rubric
+from ..llm import Stage
 from ..tasks import BuildTask, QuestionTask, Task, load_task
 
-__all__ = ["RoundPlan", "CallCounts", "resolve_task_dirs", "resolve_rubric_path", "make_plan"]
+__all__ = ["RoundPlan", "CallCounts", "PlannedCall", "JudgmentSlot", "resolve_task_dirs", "resolve_rubric_path", "make_plan", "plan_calls", "load_plan"]
+
+
+class PlannedCall(BaseModel):
+    """One model call the round makes (before any repair re-ask)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: Stage
+    task_id: str
+    model_id: str
+    """The model that is called."""
+    respondent_id: str | None = None
+    """Judge calls: whose answer is judged."""
+    sample: int = 0
+    """Generate calls: the 1-based sample."""
+
+
+class JudgmentSlot(NamedTuple):
+    """A (judge, respondent) pair of a question task; `asked` is False for a self-judgment that is skipped."""
+
+    judge_id: str
+    respondent_id: str
+    asked: bool
 
 
 class CallCounts(BaseModel):
@@ -41,6 +67,10 @@ class RoundPlan(BaseModel):
     task_dirs: list[Path]
     rubric_path: Path | None
     review_rubric_path: Path | None
+    calls: list[PlannedCall]
+    """Every call the round makes, when every answer succeeds and no repair re-ask is needed (`plan_calls`)."""
+    skipped_self_judgments: list[JudgmentSlot]
+    """Self-judgments not asked (`self_judgment: skip`)."""
 
     @property
     def rubric_paths(self) -> list[Path]:
@@ -54,23 +84,54 @@ class RoundPlan(BaseModel):
     def build_tasks(self) -> list[BuildTask]:
         return [t for t in self.tasks if isinstance(t, BuildTask)]
 
+    def calls_of(self, stage: Stage, task_id: str, model_id: str | None = None) -> list[PlannedCall]:
+        """The planned calls of one stage and task (and model), in plan order."""
+        return [c for c in self.calls if c.stage == stage and c.task_id == task_id and model_id in (None, c.model_id)]
+
+    def judgment_slots(self, task_id: str) -> list[JudgmentSlot]:
+        """Every (judge, respondent) pair of a question task, judge-major in pool order: the details file's order."""
+        asked = {(c.model_id, c.respondent_id) for c in self.calls_of("judge", task_id)}
+        return [
+            JudgmentSlot(judge_id, model.id, (judge_id, model.id) in asked)
+            for judge_id in self.config.judge_ids()
+            for model in self.config.models
+        ]
+
     def counts(self) -> CallCounts:
         """Calls when every answer succeeds and no repair re-ask is needed."""
-        models = len(self.config.models)
-        judges = self.config.judge_ids()
-        self_pairs = sum(1 for m in self.config.models if m.id in judges)
-        pairs = models * len(judges)
-        judged_pairs = pairs if self.config.self_judgment == "record" else pairs - self_pairs
-        questions, builds = len(self.question_tasks), len(self.build_tasks)
-        generations = builds * models * self.config.samples
+        by_stage = Counter(c.stage for c in self.calls)
         return CallCounts(
-            answer_calls=questions * models,
-            judge_calls=questions * judged_pairs,
-            generate_calls=generations,
-            review_calls=builds * len(judges),
-            sandbox_runs=generations,
-            self_judgments_skipped=questions * (pairs - judged_pairs),
+            answer_calls=by_stage["answer"],
+            judge_calls=by_stage["judge"],
+            generate_calls=by_stage["generate"],
+            review_calls=by_stage["review"],
+            sandbox_runs=by_stage["generate"],
+            self_judgments_skipped=len(self.skipped_self_judgments),
         )
+
+
+def plan_calls(config: RoundConfig, tasks: list[Task]) -> tuple[list[PlannedCall], list[JudgmentSlot]]:
+    """Who is asked what: the one place that decides who judges whom and which self-judgments are skipped."""
+    calls: list[PlannedCall] = []
+    skipped: list[JudgmentSlot] = []
+    judges = config.judge_ids()
+    for task in tasks:
+        if isinstance(task, QuestionTask):
+            calls += [PlannedCall(stage="answer", task_id=task.task_id, model_id=m.id) for m in config.models]
+            for judge_id in judges:
+                for model in config.models:
+                    if judge_id == model.id and config.self_judgment == "skip":
+                        skipped.append(JudgmentSlot(judge_id, model.id, False))
+                        continue
+                    calls.append(PlannedCall(stage="judge", task_id=task.task_id, model_id=judge_id, respondent_id=model.id))
+        else:
+            calls += [
+                PlannedCall(stage="generate", task_id=task.task_id, model_id=m.id, sample=k)
+                for m in config.models
+                for k in range(1, config.samples + 1)
+            ]
+            calls += [PlannedCall(stage="review", task_id=task.task_id, model_id=judge_id) for judge_id in judges]
+    return calls, skipped
 
 
 def resolve_task_dirs(config: RoundConfig, config_dir: Path) -> list[Path]:
@@ -119,8 +180,11 @@ def make_plan(config: RoundConfig, config_dir: Path) -> RoundPlan:
         _check_sandbox_backend(config)
     rubric_path = resolve_rubric_path(config, config_dir) if has_questions else None
     review_path = resolve_rubric_path(config, config_dir, "review_rubric") if has_builds else None
+    calls, skipped = plan_calls(config, tasks)
     return RoundPlan(
         config=config,
+        calls=calls,
+        skipped_self_judgments=skipped,
         tasks=tasks,
         rubric=load_rubric(rubric_path) if rubric_path else None,
         review_rubric=load_packet_rubric(review_path) if review_path else None,
@@ -128,3 +192,9 @@ def make_plan(config: RoundConfig, config_dir: Path) -> RoundPlan:
         rubric_path=rubric_path,
         review_rubric_path=review_path,
     )
+
+
+def load_plan(config_path: Path) -> RoundPlan:
+    """The plan of a config file (paths in it are relative to the file)."""
+    config_path = Path(config_path)
+    return make_plan(load_round_config(config_path), config_path.resolve().parent)

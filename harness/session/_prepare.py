@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 
 from .._errors import ConfigError
-from ..config import RoundConfig, load_round_config
+from ..config import RoundConfig
 from ..formats import RunFolder
-from ..plan import make_plan
+from ..plan import RoundPlan
 
 __all__ = ["prepare_run"]
 
@@ -39,16 +39,17 @@ def _changed_files(fresh: RunFolder, recorded: RunFolder) -> list[str]:
     return changed
 
 
-def prepare_run(config_path: Path, out: Path | None, now: datetime) -> RunFolder:
-    """The run folder for a config: new, or the same round's unfinished run (refused if the round changed)."""
+def prepare_run(config_path: Path, plan: RoundPlan, out: Path | None, now: datetime) -> tuple[RunFolder, RoundPlan]:
+    """The run folder for a config and its plan: new, or the same round's unfinished run (refused if the round changed).
+
+    Returns the folder and the plan to execute: `plan` with the config as the run folder records it.
+    """
     config_path = Path(config_path)
-    config = load_round_config(config_path)
-    config_dir = config_path.resolve().parent
+    config = plan.config
     if out is None:
         if config.output is None:
             raise ConfigError(f"{config_path}: output: no run folder given (use --out RUN_DIR or set `output`)")
-        out = config_dir / config.output
-    plan = make_plan(config, config_dir)
+        out = config_path.resolve().parent / config.output
     run = RunFolder(out)
     if run.exists():
         recorded = run.config_path.read_text(encoding="utf-8")
@@ -71,7 +72,7 @@ def prepare_run(config_path: Path, out: Path | None, now: datetime) -> RunFolder
                     f"Use another --out, or restore the recorded config.\n{_config_diff(old_calls, new_calls)}"
                 )
             run.config_path.write_text(fresh, encoding="utf-8")  # limits, retries, endpoints: the new ones apply
-        return run
+        return run, plan.model_copy(update={"config": run.load_config()})
     question_ids = [t.task_id for t in plan.question_tasks]
-    run.snapshot(config, plan.task_dirs, plan.rubric_paths, RunFolder.new_info(now, question_ids))
-    return run
+    snapshot = run.snapshot(config, plan.task_dirs, plan.rubric_paths, RunFolder.new_info(now, question_ids))
+    return run, plan.model_copy(update={"config": snapshot})

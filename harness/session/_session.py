@@ -9,13 +9,13 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from .._errors import HarnessError
-from ..budget import BudgetGuard, PriceBook
+from ..budget import BudgetGuard
 from ..config import RoundConfig
 from ..emit import RoundResult, emit_all
 from ..engine import HiddenTests, SandboxHiddenTests, run_build_tasks, run_question_tasks
 from ..formats import BuildOutcome, QuestionOutcome, RunFolder
-from ..llm import Endpoint, LiteLLMClient, ModelClient
-from ..plan import RoundPlan, make_plan
+from ..llm import Endpoint, LiteLLMClient, ModelClient, PriceBook
+from ..plan import RoundPlan, load_plan, make_plan
 from ..progress import ObservedClient, ObservedHiddenTests, ProgressSink, QuietSink
 from ..recording import Cassette, RecordingClient, ReplayClient
 from ._lock import run_lock
@@ -37,6 +37,8 @@ class RunReport(BaseModel):
     dropped_cassette_lines: list[int]
     stopped_by_budget: bool = False
     spent_usd: float | None = None
+    model_ids: list[str] = []
+    """The round's models, in config order."""
 
 
 def plan_of_run(run: RunFolder) -> RoundPlan:
@@ -56,10 +58,14 @@ def live_client(config: RoundConfig) -> LiteLLMClient:
 
 
 async def execute_run(
-    run: RunFolder, client: ModelClient, out_dir: Path, tests: HiddenTests | None = None, sink: ProgressSink | None = None
+    run: RunFolder,
+    plan: RoundPlan,
+    client: ModelClient,
+    out_dir: Path,
+    tests: HiddenTests | None = None,
+    sink: ProgressSink | None = None,
 ) -> tuple[RoundResult, list[Path]]:
-    """Run every task of the run's plan through `client` and write the outputs to `out_dir`."""
-    plan = plan_of_run(run)
+    """Run every call of `plan` (the run's) through `client` and write the outputs to `out_dir`."""
     if sink is not None:
         sink.start(plan.counts())
     questions: list[QuestionOutcome] = []
@@ -70,7 +76,7 @@ async def execute_run(
         if plan.question_tasks:
             if plan.rubric is None:
                 raise HarnessError("question tasks need a rubric")
-            questions = await run_question_tasks(plan.config, plan.rubric, plan.question_tasks, client)
+            questions = await run_question_tasks(plan, plan.rubric, client)
 
     async def run_builds() -> None:
         nonlocal builds
@@ -80,9 +86,7 @@ async def execute_run(
             hidden_tests: HiddenTests = tests or SandboxHiddenTests(plan.config.sandbox_backend, plan.config.sandbox_parallel)
             if sink is not None:
                 hidden_tests = ObservedHiddenTests(hidden_tests, sink)
-            builds = await run_build_tasks(
-                plan.config, plan.review_rubric, plan.build_tasks, client, hidden_tests, run.root.resolve().name
-            )
+            builds = await run_build_tasks(plan, plan.review_rubric, client, hidden_tests, run.root.resolve().name)
 
     await asyncio.gather(run_questions(), run_builds())
     result = RoundResult(plan=plan, info=run.load_info(), questions=questions, builds=builds)
@@ -98,18 +102,18 @@ async def _budget_stop(guard: BudgetGuard) -> None:
 
 
 async def _execute_live(
-    run: RunFolder, recording: RecordingClient, guard: BudgetGuard | None, sink: ProgressSink
+    run: RunFolder, plan: RoundPlan, recording: RecordingClient, guard: BudgetGuard | None, sink: ProgressSink
 ) -> list[Path] | None:
     try:
-        return await _execute_until_done_or_broke(run, recording, guard, sink)
+        return await _execute_until_done_or_broke(run, plan, recording, guard, sink)
     finally:
         await recording.aclose()
 
 
 async def _execute_until_done_or_broke(
-    run: RunFolder, recording: RecordingClient, guard: BudgetGuard | None, sink: ProgressSink
+    run: RunFolder, plan: RoundPlan, recording: RecordingClient, guard: BudgetGuard | None, sink: ProgressSink
 ) -> list[Path] | None:
-    job = asyncio.ensure_future(execute_run(run, ObservedClient(recording, sink), run.results_dir, sink=sink))
+    job = asyncio.ensure_future(execute_run(run, plan, ObservedClient(recording, sink), run.results_dir, sink=sink))
     if guard is None:
         return (await job)[1]
     stopper = asyncio.ensure_future(_budget_stop(guard))
@@ -122,15 +126,17 @@ async def _execute_until_done_or_broke(
     return None
 
 
-def _continue(run: RunFolder, client: ModelClient | None, max_cost_usd: float | None, sink: ProgressSink | None) -> RunReport:
+def _continue(
+    run: RunFolder, plan: RoundPlan, client: ModelClient | None, max_cost_usd: float | None, sink: ProgressSink | None
+) -> RunReport:
     with run_lock(run.root):
         cassette = Cassette(run.cassette_path)
-        live: ModelClient = client or live_client(run.load_config())
+        live: ModelClient = client or live_client(plan.config)
         guard = BudgetGuard(live, max_cost_usd, PriceBook().upper_estimate) if max_cost_usd is not None else None
         recording = RecordingClient(guard or live, cassette)
         sink = sink or QuietSink()
         try:
-            files = asyncio.run(_execute_live(run, recording, guard, sink))
+            files = asyncio.run(_execute_live(run, plan, recording, guard, sink))
         finally:
             sink.close()
             cassette.close()
@@ -143,6 +149,7 @@ def _continue(run: RunFolder, client: ModelClient | None, max_cost_usd: float | 
         dropped_cassette_lines=cassette.dropped_lines,
         stopped_by_budget=files is None,
         spent_usd=guard.spent_usd if guard else None,
+        model_ids=[m.id for m in plan.config.models],
     )
 
 
@@ -153,10 +160,15 @@ def run_round(
     *,
     max_cost_usd: float | None = None,
     sink: ProgressSink | None = None,
+    plan: RoundPlan | None = None,
 ) -> RunReport:
-    """`harness run`: a new run, or the continuation of an unfinished one in the same folder."""
-    run = prepare_run(config_path, out, datetime.now(timezone.utc))
-    return _continue(run, client, max_cost_usd, sink)
+    """`harness run`: a new run, or the continuation of an unfinished one in the same folder.
+
+    `plan`: the config's plan when the caller already made it (the CLI does, to print it).
+    """
+    plan = plan or load_plan(config_path)
+    run, run_plan = prepare_run(config_path, plan, out, datetime.now(timezone.utc))
+    return _continue(run, run_plan, client, max_cost_usd, sink)
 
 
 def resume_run(
@@ -166,7 +178,7 @@ def resume_run(
     run = RunFolder(run_dir)
     if not run.exists():
         raise HarnessError(f"{run_dir}: not a run folder (needs round.yaml and run.json)")
-    return _continue(run, client, max_cost_usd, sink)
+    return _continue(run, plan_of_run(run), client, max_cost_usd, sink)
 
 
 def replay_run(run_dir: Path, out: Path | None, sink: ProgressSink | None = None) -> RunReport:
@@ -178,10 +190,11 @@ def replay_run(run_dir: Path, out: Path | None, sink: ProgressSink | None = None
         raise HarnessError(f"{run.cassette_path}: no cassette to replay")
     cassette = Cassette(run.cassette_path)
     replay = ReplayClient(cassette)
-    out_dir = Path(out) if out is not None else run.root / "replay"
+    out_dir = Path(out) if out is not None else run.replay_dir
     sink = sink or QuietSink()
+    plan = plan_of_run(run)
     try:
-        _, files = asyncio.run(execute_run(run, ObservedClient(replay, sink), out_dir, sink=sink))
+        _, files = asyncio.run(execute_run(run, plan, ObservedClient(replay, sink), out_dir, sink=sink))
     finally:
         sink.close()
     return RunReport(
@@ -191,4 +204,5 @@ def replay_run(run_dir: Path, out: Path | None, sink: ProgressSink | None = None
         calls_made=0,
         calls_served=replay.served,
         dropped_cassette_lines=cassette.dropped_lines,
+        model_ids=[m.id for m in plan.config.models],
     )

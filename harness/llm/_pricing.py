@@ -1,25 +1,35 @@
-"""Estimates of tokens and cost before any call, from LiteLLM's price map."""
+"""Prices and token estimates: LiteLLM's price map, looked up once per model, and the one chars-per-token rule."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..llm import ChatRequest, import_litellm
+from ._types import ChatRequest
 
-__all__ = ["PriceBook", "estimate_prompt_tokens"]
+__all__ = ["CHARS_PER_TOKEN", "PriceBook", "estimate_prompt_tokens", "estimate_tokens"]
 
 CHARS_PER_TOKEN = 4
+"""Estimates before a call: about 4 characters a token."""
+
+
+def estimate_tokens(text: str) -> int:
+    return len(text) // CHARS_PER_TOKEN
 
 
 def estimate_prompt_tokens(request: ChatRequest) -> int:
+    """A request's prompt tokens, estimated (with a few tokens of framing per message)."""
     return sum(len(m.content) for m in request.messages) // CHARS_PER_TOKEN + 8 * len(request.messages)
 
 
 class PriceBook:
-    """Per-token prices of models, None where LiteLLM's map has none (looked up once per model)."""
+    """Per-token prices of models from LiteLLM's price map; None where it has none (a miss is slow: looked up once)."""
 
-    def __init__(self) -> None:
-        self._litellm: Any = import_litellm()
+    def __init__(self, litellm: Any = None) -> None:
+        if litellm is None:
+            from ._litellm import import_litellm
+
+            litellm = import_litellm()
+        self._litellm = litellm
         self._prices: dict[str, tuple[float, float] | None] = {}
 
     def price(self, model: str) -> tuple[float, float] | None:
@@ -32,6 +42,9 @@ class PriceBook:
             except Exception:  # LiteLLM raises for models it does not know
                 self._prices[model] = None
         return self._prices[model]
+
+    def has_price(self, model: str) -> bool:
+        return self.price(model) is not None
 
     def cost(self, model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
         price = self.price(model)
