@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -14,14 +15,27 @@ __all__ = ["task_app"]
 
 @task_app.command("check")
 def check(
-    task_dir: Annotated[Path, typer.Argument(help="A build task folder with a reference/ solution.")],
+    task_dir: Annotated[Path, typer.Argument(help="A build task folder (with a reference/ solution, or see --with).")],
+    implementation: Annotated[
+        Path | None,
+        typer.Option("--with", help="A known-good implementation's folder, for a task folder without reference/."),
+    ] = None,
 ) -> None:
-    """Check a build task in the sandbox: its reference solution must pass every hidden
+    """Check a build task in the sandbox: its reference solution (or --with) must pass every hidden
     test, and an empty entrypoint must fail at least one (a suite that cannot fail is an error)."""
-    from ..sandbox import check_task
+    from ..sandbox import check_task, load_build_task
+    from ..tasks import SOURCE_DEFAULTS
 
-    report = check_task(task_dir)
+    task = load_build_task(task_dir)
+    if task.defaults_applied:
+        filled = ", ".join(f"{key}={json.dumps(SOURCE_DEFAULTS[key])}" for key in task.defaults_applied)
+        typer.echo(f"task.json leaves out {', '.join(task.defaults_applied)}: the source's defaults apply ({filled})")
+    if not task.reviewable:
+        why = "objective_only" if task.objective_only else "no JUDGE_PROMPT.md / JUDGE_RUBRIC.md"
+        typer.echo(f"not reviewable ({why}): rounds score it by its hidden tests alone")
+    report = check_task(task_dir, implementation=implementation)
     ref, empty = report.reference, report.empty
     typer.echo(f"ok: {report.task_id}")
-    typer.echo(f"  reference solution: {ref.passed}/{ref.total} hidden tests passed ({ref.duration_s:.2f}s)")
+    label = "reference solution" if implementation is None else f"implementation {implementation}"
+    typer.echo(f"  {label}: {ref.passed}/{ref.total} hidden tests passed ({ref.duration_s:.2f}s)")
     typer.echo(f"  empty entrypoint:   {empty.passed}/{empty.total} passed, so the suite can fail")

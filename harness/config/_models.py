@@ -116,6 +116,9 @@ class RoundConfig(BaseModel):
     """Folder holding rubric files, relative to this config file."""
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     """Sampling settings for answers and for judgments."""
+    judging: Literal["peer", "none"] = "peer"
+    """`peer`: every judge scores (questions) or reviews (build tasks) every answer; `none`: build tasks are
+    scored by their hidden tests alone, no review call is made (question tasks need `peer`)."""
     self_judgment: Literal["skip", "record"] = "skip"
     """`skip`: never ask a model to judge itself (as the source does); `record`: ask, record, exclude from rankings."""
     samples: int = Field(default=1, ge=1)

@@ -54,6 +54,7 @@ def _integrity_notes(tests: TestOutcome | None) -> list[str]:
 def build_round_input(result: RoundResult, outcome: BuildOutcome) -> BuildRoundInput:
     config = result.plan.config
     task = next(t for t in result.plan.build_tasks if t.task_id == outcome.task_id)
+    reviewers = [call.model_id for call in result.plan.calls_of("review", task.task_id)]
     impls = []
     for model in config.models:
         samples = [s for s in outcome.samples if s.model_id == model.id]
@@ -89,8 +90,8 @@ def build_round_input(result: RoundResult, outcome: BuildOutcome) -> BuildRoundI
         date=result.info.build_date or result.info.started_at[:10],
         task=task.task_id,
         impls=impls,
-        judges=config.judge_ids(),
-        expert_judges=frozenset(m.id for m in config.models if m.expert and m.id in config.judge_ids()),
+        judges=reviewers,
+        expert_judges=frozenset(m.id for m in config.models if m.expert and m.id in reviewers),
         reviews=reviews,
         judging_costs=costs,
         entrypoint=task.entrypoint,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
+from .._errors import HarnessError
 from ..config import ModelConfig, RoundConfig
 from ..formats import BuildOutcome, BuildSampleOutcome, TestOutcome
 from ..judging import (
@@ -49,18 +50,24 @@ def generation_request(model: ModelConfig, task: BuildTask, config: RoundConfig,
 
 
 class _BuildRound:
-    def __init__(self, plan: RoundPlan, rubric: PacketRubric, client: ModelClient, tests: HiddenTests, run_id: str) -> None:
+    def __init__(self, plan: RoundPlan, rubric: PacketRubric | None, client: ModelClient, tests: HiddenTests, run_id: str) -> None:
         self.plan = plan
         config = self.config = plan.config
         self.client = client
         self.tests = tests
         self.run_id = run_id
-        self.judge = PacketJudge(client=client, rubric=rubric, sampling=config.sampling.judge)
+        self.judge = PacketJudge(client=client, rubric=rubric, sampling=config.sampling.judge) if rubric is not None else None
         self.mask = IdentityMask(identity_terms(config.models) if config.mask_identities else [])
 
     async def run_task(self, task: BuildTask) -> BuildOutcome:
         per_model = await asyncio.gather(*(self._samples_of(task, model) for model in self.config.models))
         samples = [s for model_samples in per_model for s in model_samples]
+        reviewers = [call.model_id for call in self.plan.calls_of("review", task.task_id)]
+        if not reviewers:
+            return BuildOutcome(task_id=task.task_id, samples=samples, reviews=[])
+        if self.judge is None or task.judge_prompt is None or task.judge_rubric is None:
+            raise HarnessError(f"build task {task.task_id!r} is reviewed but has no review rubric or judge files")
+        judge = self.judge
         judged = {s.model_id: s for s in samples}  # the last sample of each model is the one reviewed
         implementations = {
             model_id: ({name: self.mask.apply(text)[0] for name, text in s.files.items()} if s.files else None)
@@ -83,7 +90,7 @@ class _BuildRound:
         }
         reviews = await asyncio.gather(
             *(
-                self.judge.review(
+                judge.review(
                     task_id=task.task_id,
                     judge_id=judge_id,
                     judge_litellm_model=self.config.model(judge_id).litellm_model,
@@ -92,7 +99,7 @@ class _BuildRound:
                     texts=texts,
                     notices=notices,
                 )
-                for judge_id in [call.model_id for call in self.plan.calls_of("review", task.task_id)]
+                for judge_id in reviewers
             )
         )
         return BuildOutcome(task_id=task.task_id, samples=samples, reviews=list(reviews))
@@ -121,7 +128,7 @@ class _BuildRound:
         except ExtractionError as exc:
             return outcome.model_copy(update={"error": f"no usable implementation: {exc}"})
         tests = await self.tests.run_tests(task, files, self.run_id)
-        return outcome.model_copy(update={"files": files, "loc": count_loc(files[task.entrypoint]), "tests": tests})
+        return outcome.model_copy(update={"files": files, "loc": count_loc(files[task.entrypoint], task.loc_method), "tests": tests})
 
 
 def _sandbox_notice(tests: TestOutcome) -> str:
@@ -129,7 +136,7 @@ def _sandbox_notice(tests: TestOutcome) -> str:
     return f"(Sandbox integrity check: {tests.integrity}. {evidence[:1500]})"
 
 
-async def run_build_tasks(plan: RoundPlan, rubric: PacketRubric, client: ModelClient, tests: HiddenTests, run_id: str) -> list[BuildOutcome]:
+async def run_build_tasks(plan: RoundPlan, rubric: PacketRubric | None, client: ModelClient, tests: HiddenTests, run_id: str) -> list[BuildOutcome]:
     """Run every build task of the plan concurrently: generations, hidden tests, then reviews."""
     build_round = _BuildRound(plan, rubric, client, tests, run_id)
     return list(await asyncio.gather(*(build_round.run_task(task) for task in plan.build_tasks)))

@@ -60,6 +60,8 @@ def extract_files(reply: str, entrypoint: str) -> dict[str, str]:
     return files
 
 
-def count_loc(source: str) -> int:
-    """Non-blank lines that are not `#` comments (the source's `non_blank_non_comment_lines`)."""
+def count_loc(source: str, method: str = "non_blank_non_comment_lines") -> int:
+    """Lines of code by the task's `loc_method`: non-blank lines that are not `#` comments, or every line (`wc_l`)."""
+    if method == "wc_l":
+        return len(source.splitlines())
     return sum(1 for line in source.splitlines() if line.strip() and not line.strip().startswith("#"))

@@ -30,4 +30,7 @@ class SandboxHiddenTests:
             timed_out=result.timed_out,
             integrity=result.integrity,
             integrity_notes=result.integrity_notes,
+            skipped=result.skipped,
+            errors=result.errors,
+            outcomes={t.name: t.outcome for t in result.tests if t.outcome not in ("passed", "failed")},
         )

@@ -109,6 +109,12 @@ class TestOutcome(BaseModel):
     """The sandbox's integrity verdict: ok, suspicious, tampered or error (README, "Integrity")."""
     integrity_notes: list[str] = Field(default_factory=list, exclude_if=lambda value: not value)
     """Evidence and reasons behind `integrity`, ignored files, tests that did not pass and why."""
+    skipped: int = Field(default=0, exclude_if=lambda value: value == 0)
+    """Hidden tests skipped (absent from the file: none)."""
+    errors: int = Field(default=0, exclude_if=lambda value: value == 0)
+    """Hidden tests that errored in setup or teardown, or were expected and never reported (absent: none)."""
+    outcomes: dict[str, str] = Field(default_factory=dict, exclude_if=lambda value: not value)
+    """Test name -> outcome, for tests neither passed nor failed: skipped, error, missing (absent: none)."""
 
 
 class BuildSampleOutcome(BaseModel):

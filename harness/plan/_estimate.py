@@ -93,5 +93,5 @@ def estimate_round(plan: RoundPlan, prices: Prices) -> RoundEstimate:
 
 
 def _review_input_tokens(task: BuildTask, implementations: int, answer_max: int) -> int:
-    fixed = _tokens(task.judge_prompt + task.judge_rubric + task.prompt + task.spec) + JUDGE_TEMPLATE_TOKENS
+    fixed = _tokens((task.judge_prompt or "") + (task.judge_rubric or "") + task.prompt + task.spec) + JUDGE_TEMPLATE_TOKENS
     return fixed + implementations * answer_max

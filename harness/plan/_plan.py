@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from .._errors import ConfigError
+from .._errors import ConfigError, TaskError
 from ..config import RoundConfig, load_round_config
 from ..judging import PacketRubric, PointwiseRubric, load_packet_rubric, load_rubric
 from ..llm import Stage
@@ -130,8 +130,28 @@ def plan_calls(config: RoundConfig, tasks: list[Task]) -> tuple[list[PlannedCall
                 for m in config.models
                 for k in range(1, config.samples + 1)
             ]
-            calls += [PlannedCall(stage="review", task_id=task.task_id, model_id=judge_id) for judge_id in judges]
+            if is_reviewed(config, task):
+                calls += [PlannedCall(stage="review", task_id=task.task_id, model_id=judge_id) for judge_id in judges]
     return calls, skipped
+
+
+def is_reviewed(config: RoundConfig, task: BuildTask) -> bool:
+    """Whether the round's models review a build task: peer judging, and the task is not objective-only."""
+    return config.judging == "peer" and not task.objective_only
+
+
+def _check_judging(config: RoundConfig, tasks: list[Task]) -> None:
+    for task in tasks:
+        if isinstance(task, QuestionTask) and config.judging == "none":
+            raise ConfigError(f"judging: a question task ({task.task_id}) is scored by its judges only; expected `peer` (got `none`)")
+        if isinstance(task, BuildTask) and is_reviewed(config, task):
+            for name, text in (("JUDGE_PROMPT.md", task.judge_prompt), ("JUDGE_RUBRIC.md", task.judge_rubric)):
+                if text is None:
+                    raise TaskError(
+                        f"{task.folder / name}: missing, and the round reviews build task {task.task_id!r}; add it, "
+                        "or score the task by its hidden tests alone (`objective_only: true` in its task.json, "
+                        "or `judging: none` in the round config)"
+                    )
 
 
 def resolve_task_dirs(config: RoundConfig, config_dir: Path) -> list[Path]:
@@ -174,12 +194,14 @@ def make_plan(config: RoundConfig, config_dir: Path) -> RoundPlan:
     tasks: list[Task] = []
     for task_dir in task_dirs:
         tasks.append(load_task(task_dir))
+    _check_judging(config, tasks)
     has_questions = any(isinstance(t, QuestionTask) for t in tasks)
     has_builds = any(isinstance(t, BuildTask) for t in tasks)
+    has_reviews = any(isinstance(t, BuildTask) and is_reviewed(config, t) for t in tasks)
     if has_builds:
         _check_sandbox_backend(config)
     rubric_path = resolve_rubric_path(config, config_dir) if has_questions else None
-    review_path = resolve_rubric_path(config, config_dir, "review_rubric") if has_builds else None
+    review_path = resolve_rubric_path(config, config_dir, "review_rubric") if has_reviews else None
     calls, skipped = plan_calls(config, tasks)
     return RoundPlan(
         config=config,

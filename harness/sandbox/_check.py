@@ -47,7 +47,7 @@ def _verdict(task: BuildTask, report: TaskCheckReport) -> None:
     if not ref.all_passed:
         why = "timed out" if ref.timed_out else f"exit code {ref.exit_code}, {ref.passed}/{ref.total} passed"
         raise TaskCheckError(
-            f"{task.folder}: the reference solution does not pass every hidden test ({why}; "
+            f"{task.folder}: the known-good implementation does not pass every hidden test ({why}; "
             f"failing: {_failed_names(ref)})\n--- output tail ---\n{ref.output_tail[-2000:]}"
         )
     if report.empty.all_passed:
@@ -57,9 +57,8 @@ def _verdict(task: BuildTask, report: TaskCheckReport) -> None:
         )
 
 
-async def _run_both(task: BuildTask, pool: SandboxPool) -> TaskCheckReport:
-    assert task.reference_dir is not None
-    reference_files = read_submission_dir(task.reference_dir)
+async def _run_both(task: BuildTask, pool: SandboxPool, reference_dir: Path) -> TaskCheckReport:
+    reference_files = read_submission_dir(reference_dir)
     reference, empty = await asyncio.gather(
         pool.run(task, reference_files, f"task-check-{task.task_id}-reference"),
         pool.run(task, {task.entrypoint: ""}, f"task-check-{task.task_id}-empty"),
@@ -67,16 +66,25 @@ async def _run_both(task: BuildTask, pool: SandboxPool) -> TaskCheckReport:
     return TaskCheckReport(task_id=task.task_id, reference=reference, empty=empty)
 
 
-def check_task(folder: Path, backend: SandboxBackend | str = DEFAULT_SANDBOX_BACKEND) -> TaskCheckReport:
-    """Run the task's reference solution and an empty entrypoint through the sandbox.
+def check_task(
+    folder: Path, backend: SandboxBackend | str = DEFAULT_SANDBOX_BACKEND, implementation: Path | None = None
+) -> TaskCheckReport:
+    """Run a known-good implementation (the task's reference solution, or `implementation`) and an
+    empty entrypoint through the sandbox.
 
-    Raises TaskCheckError unless the reference passes every hidden test and the
-    empty implementation fails at least one; TaskError for an invalid folder;
+    Raises TaskCheckError unless the implementation passes every hidden test and the
+    empty one fails at least one; TaskError for an invalid folder;
     SandboxInfraError when the sandbox cannot run.
     """
     task = load_build_task(folder)
-    if task.reference_dir is None:
-        raise TaskError(f"{task.folder}: no reference solution (a reference/ or solution/ folder)")
-    report = asyncio.run(_run_both(task, SandboxPool(backend, max_parallel=2)))
+    known_good = Path(implementation) if implementation is not None else task.reference_dir
+    if known_good is None:
+        raise TaskError(
+            f"{task.folder}: no reference solution (a reference/ or solution/ folder); add one, or check the task "
+            "against a known-good implementation with `harness task check TASK --with IMPL_DIR`"
+        )
+    if not known_good.is_dir():
+        raise TaskError(f"{known_good}: no such folder (expected the implementation's work tree)")
+    report = asyncio.run(_run_both(task, SandboxPool(backend, max_parallel=2), known_good))
     _verdict(task, report)
     return report

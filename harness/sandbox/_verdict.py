@@ -111,6 +111,21 @@ def _evidence(document: dict[str, Any], isolation: str, log: IntegrityLog) -> No
         log.add("tampered", "the audit channel was flooded")
 
 
+def _check_really_ran(tests: list[TestCaseResult], timed_out: bool, log: IntegrityLog) -> None:
+    """A suite that did not really run is not a score: no test at all, or every test skipped."""
+    if timed_out:
+        return
+    if not tests:
+        log.add("error", "no hidden test was collected: the suite did not run, so there is no score")
+    elif all(t.outcome == "skipped" for t in tests):
+        reason = next((t.reason for t in tests if t.reason), "")
+        log.add(
+            "error",
+            f"all {len(tests)} hidden tests were skipped: the suite did not really run here, so there is no score"
+            + (f" (first reason: {reason[:200]})" if reason else ""),
+        )
+
+
 def judge_run(
     task: BuildTask,
     document: dict[str, Any],
@@ -162,6 +177,7 @@ def judge_run(
         expected_ids = collected or []
         log.notes.append("the expected tests come from this run's own collection (the task has no reference solution)")
     tests = _account(expected_ids, collected, phases, timed_out, log)
+    _check_really_ran(tests, timed_out, log)
     if not report.records and not timed_out:
         log.add("error", f"the test process wrote no report (exit status {exit_status})")
     _check_exit(finish, exit_status, timed_out, any_failed, attack, log)

@@ -1,10 +1,11 @@
 """Task folders: question tasks and build tasks with hidden tests."""
 
-from ._load import REFERENCE_DIR_NAMES, RUNNER_OWNED_NAMES, load_task
+from ._load import REFERENCE_DIR_NAMES, RUNNER_OWNED_NAMES, SOURCE_DEFAULTS, load_task
 from ._models import (
     BuildTask,
     BuildTaskFile,
     Isolation,
+    LocMethod,
     QuestionTask,
     QuestionTaskFile,
     Task,
@@ -13,6 +14,8 @@ from ._models import (
 __all__ = [
     "RUNNER_OWNED_NAMES",
     "Isolation",
+    "LocMethod",
+    "SOURCE_DEFAULTS",
     "REFERENCE_DIR_NAMES",
     "BuildTask",
     "BuildTaskFile",

@@ -12,7 +12,17 @@ from .._errors import TaskError
 from .._validation import describe_validation_error
 from ._models import BuildTask, BuildTaskFile, QuestionTask, QuestionTaskFile, Task
 
-__all__ = ["load_task", "REFERENCE_DIR_NAMES", "RUNNER_OWNED_NAMES"]
+__all__ = ["load_task", "REFERENCE_DIR_NAMES", "RUNNER_OWNED_NAMES", "SOURCE_DEFAULTS"]
+
+SOURCE_DEFAULTS: dict[str, object] = {
+    "task_kind": "code",
+    "entrypoint": "sandbox.py",
+    "language": "python",
+    "test_runner": "pytest",
+    "test_invocation": ["python3", "-m", "pytest", "_eval_tests/", "-v", "--tb=short"],
+    "loc_method": "non_blank_non_comment_lines",
+}
+"""What the source's task loader fills in for a key `task.json` leaves out (FORMATS.md C)."""
 
 REFERENCE_DIR_NAMES = ("reference", "solution")
 """Folder names (inside a task) that hold the reference solution."""
@@ -25,6 +35,10 @@ def _read_text(folder: Path, name: str) -> str:
         raise TaskError(f"{path}: missing (a task of this kind needs {name})")
     text = path.read_text(encoding="utf-8")
     return text[:-1] if text.endswith("\n") else text
+
+
+def _read_optional(folder: Path, name: str) -> str | None:
+    return _read_text(folder, name) if (folder / name).is_file() else None
 
 
 RUNNER_OWNED_NAMES = frozenset(
@@ -62,7 +76,7 @@ def load_task(folder: Path) -> Task:
         raise TaskError(f"{manifest}: not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise TaskError(f"{manifest}: expected a JSON object")
-    kind = data.get("task_kind")
+    kind = data.get("task_kind", SOURCE_DEFAULTS["task_kind"])
     try:
         if kind == "question":
             qfile = QuestionTaskFile.model_validate(data)
@@ -95,10 +109,12 @@ def load_task(folder: Path) -> Task:
         timeout_s=bfile.timeout_s,
         prompt=_read_text(folder, "PROMPT.md"),
         spec=_read_text(folder, "SPEC.md"),
-        judge_prompt=_read_text(folder, "JUDGE_PROMPT.md"),
-        judge_rubric=_read_text(folder, "JUDGE_RUBRIC.md"),
+        judge_prompt=_read_optional(folder, "JUDGE_PROMPT.md"),
+        judge_rubric=_read_optional(folder, "JUDGE_RUBRIC.md"),
         tests_dir=tests_dir.resolve(),
         reference_dir=reference.resolve() if reference else None,
         isolation=bfile.isolation,
         allowed_files=tuple(_check_submission_files(manifest, [bfile.entrypoint, *bfile.allowed_files])[1:]),
+        objective_only=bfile.objective_only,
+        defaults_applied=tuple(key for key in SOURCE_DEFAULTS if key not in data),
     )

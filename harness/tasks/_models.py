@@ -13,6 +13,10 @@ Isolation = Literal["process", "inprocess"]
 """How the hidden tests reach the submission (see the README, "Integrity")."""
 
 
+LocMethod = Literal["non_blank_non_comment_lines", "wc_l"]
+"""How lines of code are counted (the source's two methods)."""
+
+
 class QuestionTaskFile(BaseModel):
     """`task.json` of a question task."""
 
@@ -31,10 +35,10 @@ class BuildTaskFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    task_kind: Literal["code", "build"]
-    """"code" as the source writes it; "build" is accepted as a synonym."""
-    entrypoint: str = Field(min_length=1)
-    """File the model must produce, e.g. "atomic_write.py"."""
+    task_kind: Literal["code", "build"] = "code"
+    """"code" as the source writes it; "build" is accepted as a synonym. Missing means "code", as in the source."""
+    entrypoint: str = Field(default="sandbox.py", min_length=1)
+    """File the model must produce, e.g. "atomic_write.py" (the source's default: "sandbox.py")."""
     language: str = "python"
     """Language of the implementation."""
     test_runner: Literal["pytest"] = "pytest"
@@ -44,8 +48,8 @@ class BuildTaskFile(BaseModel):
         min_length=1,
     )
     """Command run from the work tree root after `tests/` is copied in as `_eval_tests/`."""
-    loc_method: Literal["non_blank_non_comment_lines"] = "non_blank_non_comment_lines"
-    """How lines of code are counted for the dataset file."""
+    loc_method: LocMethod = "non_blank_non_comment_lines"
+    """How lines of code are counted for the dataset file: non-blank lines that are not `#` comments, or every line (`wc_l`)."""
     timeout_s: float = Field(default=120.0, gt=0)
     """Wall-clock limit for one run of the hidden tests (ours; the source has none)."""
     name: str | None = None
@@ -58,6 +62,9 @@ class BuildTaskFile(BaseModel):
     allowed_files: list[str] = Field(default_factory=list)
     """Ours. Files besides the entrypoint that a reply may add to the work tree (e.g. "helpers.py");
     any other file of a reply is recorded and ignored."""
+    objective_only: bool = False
+    """Ours. Scored by its hidden tests alone: no model reviews it, and JUDGE_PROMPT.md / JUDGE_RUBRIC.md
+    are not needed."""
 
 
 class QuestionTask(BaseModel):
@@ -84,16 +91,26 @@ class BuildTask(BaseModel):
     entrypoint: str
     language: str
     test_invocation: list[str]
-    loc_method: str
+    loc_method: LocMethod
     timeout_s: float
     prompt: str
     spec: str
-    judge_prompt: str
-    judge_rubric: str
+    judge_prompt: str | None
+    """None when the folder has no JUDGE_PROMPT.md (a task only its hidden tests score)."""
+    judge_rubric: str | None
+    """None when the folder has no JUDGE_RUBRIC.md."""
     tests_dir: Path
     reference_dir: Path | None
     isolation: Isolation = "inprocess"
     allowed_files: tuple[str, ...] = ()
+    objective_only: bool = False
+    defaults_applied: tuple[str, ...] = ()
+    """`task.json` keys the folder left out, filled with the source loader's defaults (`SOURCE_DEFAULTS`)."""
+
+    @property
+    def reviewable(self) -> bool:
+        """Whether models can review it: not objective-only, and both judge files present."""
+        return not self.objective_only and self.judge_prompt is not None and self.judge_rubric is not None
 
 
 Task = QuestionTask | BuildTask
