@@ -65,17 +65,21 @@ def test(
     timeout: Annotated[
         float | None, typer.Option("--timeout", min=0.1, help="Wall-clock limit in seconds (default: the task's).")
     ] = None,
+    allow_network: Annotated[
+        bool, typer.Option("--allow-network", help='Grant a task that requires "network" an internal network with no route out.')
+    ] = False,
 ) -> None:
     """Run a task's hidden tests against an implementation in a fresh sandbox.
 
     Exit code 0 when every hidden test passed, 1 when not (or when the run's
     integrity is `tampered` or `error`), 2 on errors (bad input, sandbox unavailable).
     """
-    from ..sandbox import DockerSandbox, load_build_task, read_submission_dir
+    from ..sandbox import DockerSandbox, check_needs, load_build_task, read_submission_dir
 
     task = load_build_task(task_dir)
+    check_needs(task, allow_network)
     files = read_submission_dir(submission_dir)
-    sandbox = DockerSandbox()
+    sandbox = DockerSandbox(allow_network=allow_network)
     sandbox.prepare()
     result = sandbox.run(task, files, f"cli-{uuid.uuid4().hex[:12]}", timeout_s=timeout)
     if json_output:

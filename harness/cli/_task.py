@@ -20,10 +20,13 @@ def check(
         Path | None,
         typer.Option("--with", help="A known-good implementation's folder, for a task folder without reference/."),
     ] = None,
+    allow_network: Annotated[
+        bool, typer.Option("--allow-network", help='Grant a task that requires "network" an internal network with no route out.')
+    ] = False,
 ) -> None:
     """Check a build task in the sandbox: its reference solution (or --with) must pass every hidden
     test, and an empty entrypoint must fail at least one (a suite that cannot fail is an error)."""
-    from ..sandbox import check_task, load_build_task
+    from ..sandbox import check_needs, check_task, create_backend, load_build_task
     from ..tasks import SOURCE_DEFAULTS
 
     task = load_build_task(task_dir)
@@ -33,7 +36,10 @@ def check(
     if not task.reviewable:
         why = "objective_only" if task.objective_only else "no JUDGE_PROMPT.md / JUDGE_RUBRIC.md"
         typer.echo(f"not reviewable ({why}): rounds score it by its hidden tests alone")
-    report = check_task(task_dir, implementation=implementation)
+    check_needs(task, allow_network)
+    if task.requires:
+        typer.echo(f"requires: {', '.join(str(n) for n in task.requires)} (granted)")
+    report = check_task(task_dir, create_backend("docker", allow_network=allow_network), implementation=implementation)
     ref, empty = report.reference, report.empty
     typer.echo(f"ok: {report.task_id}")
     label = "reference solution" if implementation is None else f"implementation {implementation}"

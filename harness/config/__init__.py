@@ -7,6 +7,7 @@ from ._models import (
     RoundConfig,
     SamplingConfig,
     SamplingSettings,
+    SandboxConfig,
 )
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "RetryConfig",
     "RoundConfig",
     "SamplingConfig",
+    "SandboxConfig",
     "SamplingSettings",
     "dump_round_config",
     "load_round_config",

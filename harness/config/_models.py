@@ -93,6 +93,18 @@ class RetryConfig(BaseModel):
     """Per-attempt request timeout."""
 
 
+class SandboxConfig(BaseModel):
+    """The sandbox of a build round (`sandbox:` in the round config)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: str = "docker"
+    """The backend that runs hidden tests, by its name in `harness.sandbox.SANDBOX_BACKENDS`."""
+    allow_network: bool = False
+    """Grant a network to tasks that require "network": an internal Docker network of the run's own, with no
+    route out of the machine (a run stays offline). Off: such tasks are refused before any call."""
+
+
 class RoundConfig(BaseModel):
     """A round: who answers, what they answer, who judges and how."""
 
@@ -130,8 +142,8 @@ class RoundConfig(BaseModel):
     request does not hold a place: see harness/llm/_wire.py)."""
     sandbox_parallel: int | None = Field(default=None, ge=1)
     """Most sandbox runs at once; default: number of cores."""
-    sandbox_backend: str = "docker"
-    """Build rounds: the sandbox backend that runs hidden tests, by its name in `harness.sandbox.SANDBOX_BACKENDS`."""
+    sandbox: SandboxConfig = Field(default_factory=lambda: SandboxConfig())
+    """Build rounds: which sandbox runs the hidden tests, and what it may grant them."""
     retry: RetryConfig = Field(default_factory=RetryConfig)
     """Retry and timeout policy of model calls."""
     mask_identities: bool = True
@@ -160,7 +172,7 @@ class RoundConfig(BaseModel):
         transport = {"concurrency", "api_base", "api_key_env"}
         data = self.model_dump(
             mode="json",
-            exclude={"concurrency", "sandbox_parallel", "sandbox_backend", "retry", "output", "source", "license", "name"},
+            exclude={"concurrency", "sandbox_parallel", "sandbox", "retry", "output", "source", "license", "name"},
         )
         data["models"] = [{k: v for k, v in m.items() if k not in transport} for m in data["models"]]
         return data

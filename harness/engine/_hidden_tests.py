@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .._errors import SandboxInfraError
+from ..config import SandboxConfig
 from ..formats import TestOutcome
 from ..tasks import BuildTask
 
@@ -10,11 +11,12 @@ __all__ = ["SandboxHiddenTests"]
 
 
 class SandboxHiddenTests:
-    """Runs hidden tests in a sandbox backend (by its registry name), at most `max_parallel` at once."""
+    """Runs hidden tests in the round's sandbox backend (by its registry name), at most `max_parallel` at once."""
 
-    def __init__(self, backend: str, max_parallel: int | None = None) -> None:
-        from ..sandbox import SandboxPool
+    def __init__(self, sandbox: SandboxConfig, max_parallel: int | None = None) -> None:
+        from ..sandbox import SandboxPool, create_backend
 
+        backend = create_backend(sandbox.backend, allow_network=sandbox.allow_network)
         self._pool = SandboxPool(backend, max_parallel=max_parallel)
 
     async def run_tests(self, task: BuildTask, files: dict[str, str], run_id: str) -> TestOutcome:

@@ -180,12 +180,16 @@ def resolve_rubric_path(config: RoundConfig, config_dir: Path, field: str = "rub
     raise ConfigError(f"{field}: no rubric file {name!r} (looked for {judges_root / (name + '.yaml')})")
 
 
-def _check_sandbox_backend(config: RoundConfig) -> None:
-    from ..sandbox import SANDBOX_BACKENDS
+def _check_sandbox(config: RoundConfig, tasks: list[Task]) -> None:
+    """The backend exists, and it grants what every build task needs (before any call)."""
+    from ..sandbox import SANDBOX_BACKENDS, check_needs
 
-    if config.sandbox_backend not in SANDBOX_BACKENDS:
+    if config.sandbox.backend not in SANDBOX_BACKENDS:
         known = ", ".join(sorted(SANDBOX_BACKENDS))
-        raise ConfigError(f"sandbox_backend: expected one of {known} (got {config.sandbox_backend!r})")
+        raise ConfigError(f"sandbox.backend: expected one of {known} (got {config.sandbox.backend!r})")
+    for task in tasks:
+        if isinstance(task, BuildTask):
+            check_needs(task, config.sandbox.allow_network)
 
 
 def make_plan(config: RoundConfig, config_dir: Path) -> RoundPlan:
@@ -199,7 +203,7 @@ def make_plan(config: RoundConfig, config_dir: Path) -> RoundPlan:
     has_builds = any(isinstance(t, BuildTask) for t in tasks)
     has_reviews = any(isinstance(t, BuildTask) and is_reviewed(config, t) for t in tasks)
     if has_builds:
-        _check_sandbox_backend(config)
+        _check_sandbox(config, tasks)
     rubric_path = resolve_rubric_path(config, config_dir) if has_questions else None
     review_path = resolve_rubric_path(config, config_dir, "review_rubric") if has_reviews else None
     calls, skipped = plan_calls(config, tasks)

@@ -25,11 +25,15 @@ from ._models import (
     TestCaseResult,
     TestRunResult,
 )
+from ._needs import CONTAINER_RUNTIME_REFUSAL, check_needs, refused_needs
 from ._pool import SandboxPool
 from ._scan import scan_submission
 from ._sweep import LABEL_PID, LABEL_RUN_ID, sweep_stale_containers
 
 __all__ = [
+    "CONTAINER_RUNTIME_REFUSAL",
+    "check_needs",
+    "refused_needs",
     "DEFAULT_SANDBOX_BACKEND",
     "DEFAULT_DEBIAN_MIRROR",
     "DOCKERFILE_RECIPE",

@@ -14,8 +14,8 @@ PID1_CAPABILITIES = ("CHOWN", "SETUID", "SETGID", "KILL")
 their own uids, and kill them. No DAC override, no ptrace; every other process has none."""
 
 
-def container_options(api: Any, limits: SandboxLimits, labels: dict[str, str]) -> dict[str, Any]:
-    """Keyword arguments for the low-level `create_container`."""
+def container_options(api: Any, limits: SandboxLimits, labels: dict[str, str], network: str | None = None) -> dict[str, Any]:
+    """Keyword arguments for the low-level `create_container`; `network`: an internal network to join (else none)."""
     from docker.types import LogConfig, Ulimit
 
     memory = f"{limits.memory_mb}m"
@@ -28,7 +28,7 @@ def container_options(api: Any, limits: SandboxLimits, labels: dict[str, str]) -
         read_only=True,
         tmpfs={SANDBOX_WORKDIR: work_dir, "/tmp": f"rw,nosuid,nodev,size={limits.tmp_mb}m,mode=1777"},
         shm_size=f"{limits.tmp_mb}m",
-        network_mode="none",
+        network_mode=network or "none",
         cap_drop=["ALL"],
         cap_add=list(PID1_CAPABILITIES),
         security_opt=["no-new-privileges"],
@@ -46,7 +46,7 @@ def container_options(api: Any, limits: SandboxLimits, labels: dict[str, str]) -
         "working_dir": SANDBOX_WORKDIR,
         "environment": dict(SANDBOX_ENV),
         "labels": labels,
-        "network_disabled": True,
+        "network_disabled": network is None,
         # Not detached, with stdin open: the config attaches stdio and sets StdinOnce.
         "detach": False,
         "stdin_open": True,

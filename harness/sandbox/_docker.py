@@ -19,9 +19,12 @@ from ._attach import ContainerStdio, RunOutcome, TailBuffer
 from ._container import container_options
 from ._image import resolve_image
 from ._models import SandboxLimits, TestCaseResult, TestRunResult
+from ._needs import check_needs
+from ._network import create_internal_network, remove_network
 from ._payload import boot_command, build_payload, select_declared_files
 from ._scan import scan_submission
 from ._sweep import owner_labels, sweep_stale_containers
+from ._task_image import ensure_task_image
 from ._verdict import IntegrityLog, judge_run, read_report
 
 __all__ = ["DockerSandbox"]
@@ -92,7 +95,12 @@ class DockerSandbox:
         retry_delay_s: float = 0.5,
         api_timeout_s: float = 60.0,
         client: Any = None,
+        allow_network: bool = False,
     ) -> None:
+        """`allow_network`: grant tasks that require "network" an internal network of the run's own (no route out)."""
+        self.allow_network = allow_network
+        self._task_images: dict[str, str] = {}
+        self._task_image_lock = threading.Lock()
         self.limits = limits or SandboxLimits()
         self.retries = retries
         self.retry_delay_s = retry_delay_s
@@ -155,7 +163,12 @@ class DockerSandbox:
         Docker failures are retried `retries` times, then raised as SandboxInfraError.
         """
         limit_s = timeout_s if timeout_s is not None else task.timeout_s
+        check_needs(task, self.allow_network)
         log = IntegrityLog()
+        if task.needs("network"):
+            log.notes.append("network: granted, an internal network of this run's own with no route out (sandbox.allow_network)")
+        if task.packages:
+            log.notes.append(f"image: {self.image_for(task)} ({', '.join(str(n) for n in task.packages)})")
         kept, ignored = select_declared_files(task, files)
         if ignored:
             steering = [name for name in ignored if _steers_runner(name)]
@@ -167,7 +180,7 @@ class DockerSandbox:
         expected = self.expected_test_ids(task, cancel)
         key = secrets.token_bytes(32)
         payload = build_payload(task, kept, mode="test", key_hex=key.hex(), limits=self.limits, limit_s=limit_s)
-        container = self._run_with_retries(payload, run_id, limit_s, cancel)
+        container = self._run_with_retries(payload, run_id, limit_s, cancel, task)
         document = container.outcome.document
         if document is None:
             return self._without_document(task, container, expected, log)
@@ -188,7 +201,7 @@ class DockerSandbox:
                     sorted(files.items()),
                     task.test_invocation,
                     task.isolation,
-                    self.image,
+                    self.image_for(task),
                 ]
             ).encode()
         ).hexdigest()
@@ -204,7 +217,7 @@ class DockerSandbox:
     ) -> list[str] | None:
         key = secrets.token_bytes(32)
         payload = build_payload(task, files, mode="collect", key_hex=key.hex(), limits=self.limits, limit_s=task.timeout_s)
-        container = self._run_with_retries(payload, f"collect-{task.task_id}", task.timeout_s, cancel)
+        container = self._run_with_retries(payload, f"collect-{task.task_id}", task.timeout_s, cancel, task)
         document = container.outcome.document or {}
         records = read_report(str(document.get("report") or ""), key).records
         collected = next((r.get("ids") for r in records if r.get("k") == "collected"), None)
@@ -237,8 +250,20 @@ class DockerSandbox:
             integrity_notes=log.notes,
         )
 
+    def image_for(self, task: BuildTask) -> str:
+        """The base image, or for a task with `apt:`/`pip:` needs its derived image (built on first use)."""
+        if not task.packages:
+            return self.image
+        base = self.image
+        client, _ = self._clients()
+        key = json.dumps([base, [str(n) for n in task.packages]])
+        with self._task_image_lock:  # one build per recipe, however many runs wait for it
+            if key not in self._task_images:
+                self._task_images[key] = ensure_task_image(client, base, task.packages)
+            return self._task_images[key]
+
     def _run_with_retries(
-        self, payload: bytes, run_id: str, limit_s: float, cancel: threading.Event | None
+        self, payload: bytes, run_id: str, limit_s: float, cancel: threading.Event | None, task: BuildTask
     ) -> _ContainerRun:
         import docker
 
@@ -247,7 +272,7 @@ class DockerSandbox:
             if attempt:
                 time.sleep(self.retry_delay_s * attempt)
             try:
-                return self._run_once(payload, run_id, limit_s, cancel)
+                return self._run_once(payload, run_id, limit_s, cancel, self.image_for(task), task.needs("network"))
             except docker.errors.ImageNotFound as exc:
                 self._image = None
                 raise SandboxInfraError(f"sandbox image {self.image} disappeared during the run: {exc}") from exc
@@ -260,11 +285,31 @@ class DockerSandbox:
             f"sandbox run {run_id!r} failed after {self.retries + 1} attempt(s): {last_error}"
         ) from last_error
 
-    def _run_once(self, payload: bytes, run_id: str, limit_s: float, cancel: threading.Event | None) -> _ContainerRun:
+    def _run_once(
+        self, payload: bytes, run_id: str, limit_s: float, cancel: threading.Event | None, image: str, network: bool
+    ) -> _ContainerRun:
         client, stream_client = self._clients()
         api = client.api
+        network_id = create_internal_network(api, owner_labels(run_id)) if network else None
+        try:
+            return self._run_in_container(api, stream_client, payload, run_id, limit_s, cancel, image, network_id)
+        finally:
+            if network_id is not None:
+                remove_network(api, network_id)
+
+    def _run_in_container(
+        self,
+        api: Any,
+        stream_client: Any,
+        payload: bytes,
+        run_id: str,
+        limit_s: float,
+        cancel: threading.Event | None,
+        image: str,
+        network_id: str | None,
+    ) -> _ContainerRun:
         container_id: str = api.create_container(
-            self.image, boot_command(), **container_options(api, self.limits, owner_labels(run_id))
+            image, boot_command(), **container_options(api, self.limits, owner_labels(run_id), network_id)
         )["Id"]
         output = TailBuffer(self.limits.output_tail_bytes)
         stdio: ContainerStdio | None = None

@@ -74,9 +74,9 @@ def owner_is_alive(labels: dict[str, str]) -> bool:
 
 
 def sweep_stale_containers(client: Any = None) -> list[str]:
-    """Remove harness containers whose owning process is gone.
+    """Remove harness containers (and their networks) whose owning process is gone.
 
-    Returns the ids of the removed containers. Call it at the start of each
+    Returns the ids of the removed containers and networks. Call it at the start of each
     sandbox session: it cleans up after harness processes that were killed.
     """
     import docker
@@ -96,4 +96,15 @@ def sweep_stale_containers(client: Any = None) -> list[str]:
             if exc.status_code != 409:  # 409: removal already in progress
                 raise
         removed.append(summary["Id"])
+    # Networks of runs whose process died (tasks that require "network"); after their containers are gone.
+    for network in client.api.networks(filters={"label": LABEL_PID}):
+        if owner_is_alive(network.get("Labels") or {}):
+            continue
+        try:
+            client.api.remove_network(network["Id"])
+        except docker.errors.NotFound:
+            continue
+        except docker.errors.APIError:
+            continue  # still in use by a container that is being removed: the next sweep takes it
+        removed.append(network["Id"])
     return removed

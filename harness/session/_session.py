@@ -81,7 +81,7 @@ async def execute_run(
     async def run_builds() -> None:
         nonlocal builds
         if plan.build_tasks:
-            hidden_tests: HiddenTests = tests or SandboxHiddenTests(plan.config.sandbox_backend, plan.config.sandbox_parallel)
+            hidden_tests: HiddenTests = tests or SandboxHiddenTests(plan.config.sandbox, plan.config.sandbox_parallel)
             if sink is not None:
                 hidden_tests = ObservedHiddenTests(hidden_tests, sink)
             builds = await run_build_tasks(plan, plan.review_rubric, client, hidden_tests, run.root.resolve().name)

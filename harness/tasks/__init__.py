@@ -10,8 +10,13 @@ from ._models import (
     QuestionTaskFile,
     Task,
 )
+from ._needs import NEED_FORMS, Need, NeedKind, parse_need
 
 __all__ = [
+    "NEED_FORMS",
+    "Need",
+    "NeedKind",
+    "parse_need",
     "RUNNER_OWNED_NAMES",
     "Isolation",
     "LocMethod",

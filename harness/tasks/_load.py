@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from .._errors import TaskError
 from .._validation import describe_validation_error
 from ._models import BuildTask, BuildTaskFile, QuestionTask, QuestionTaskFile, Task
+from ._needs import parse_need
 
 __all__ = ["load_task", "REFERENCE_DIR_NAMES", "RUNNER_OWNED_NAMES", "SOURCE_DEFAULTS"]
 
@@ -116,5 +117,6 @@ def load_task(folder: Path) -> Task:
         isolation=bfile.isolation,
         allowed_files=tuple(_check_submission_files(manifest, [bfile.entrypoint, *bfile.allowed_files])[1:]),
         objective_only=bfile.objective_only,
+        requires=tuple(parse_need(entry) for entry in bfile.requires),
         defaults_applied=tuple(key for key in SOURCE_DEFAULTS if key not in data),
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ._needs import Need, NeedKind, parse_need
 
 __all__ = ["QuestionTaskFile", "BuildTaskFile", "QuestionTask", "BuildTask", "Task", "Isolation"]
 
@@ -65,6 +67,16 @@ class BuildTaskFile(BaseModel):
     objective_only: bool = False
     """Ours. Scored by its hidden tests alone: no model reviews it, and JUDGE_PROMPT.md / JUDGE_RUBRIC.md
     are not needed."""
+    requires: list[str] = Field(default_factory=list)
+    """Ours. What the hidden tests need beyond plain Python: "network", "container-runtime",
+    "apt:<Debian package>", "pip:<PyPI requirement>". A need the sandbox cannot grant is refused before any call."""
+
+    @field_validator("requires")
+    @classmethod
+    def _known_needs(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            parse_need(entry)
+        return value
 
 
 class QuestionTask(BaseModel):
@@ -104,8 +116,18 @@ class BuildTask(BaseModel):
     isolation: Isolation = "inprocess"
     allowed_files: tuple[str, ...] = ()
     objective_only: bool = False
+    requires: tuple[Need, ...] = ()
+    """What the hidden tests need beyond plain Python (`task.json`'s `requires`)."""
     defaults_applied: tuple[str, ...] = ()
     """`task.json` keys the folder left out, filled with the source loader's defaults (`SOURCE_DEFAULTS`)."""
+
+    @property
+    def packages(self) -> tuple[Need, ...]:
+        """The `apt` and `pip` needs: what a derived sandbox image must hold."""
+        return tuple(n for n in self.requires if n.kind in ("apt", "pip"))
+
+    def needs(self, kind: NeedKind) -> bool:
+        return any(n.kind == kind for n in self.requires)
 
     @property
     def reviewable(self) -> bool:
