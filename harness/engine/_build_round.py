@@ -31,6 +31,10 @@ GENERATION_SYSTEM = (
 class HiddenTests(Protocol):
     """Runs a task's hidden tests on files; the sandbox pool is the real one."""
 
+    async def prepare(self, tasks: list[BuildTask]) -> None:
+        """Make ready what the tasks need (images, before the first generation call)."""
+        ...
+
     async def run_tests(self, task: BuildTask, files: dict[str, str], run_id: str) -> TestOutcome: ...
 
 
@@ -138,5 +142,6 @@ def _sandbox_notice(tests: TestOutcome) -> str:
 
 async def run_build_tasks(plan: RoundPlan, rubric: PacketRubric | None, client: ModelClient, tests: HiddenTests, run_id: str) -> list[BuildOutcome]:
     """Run every build task of the plan concurrently: generations, hidden tests, then reviews."""
+    await tests.prepare(plan.build_tasks)
     build_round = _BuildRound(plan, rubric, client, tests, run_id)
     return list(await asyncio.gather(*(build_round.run_task(task) for task in plan.build_tasks)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from .._errors import SandboxInfraError
 from ..config import SandboxConfig
 from ..formats import TestOutcome
@@ -18,6 +20,11 @@ class SandboxHiddenTests:
 
         backend = create_backend(sandbox.backend, allow_network=sandbox.allow_network)
         self._pool = SandboxPool(backend, max_parallel=max_parallel)
+
+    async def prepare(self, tasks: list[BuildTask]) -> None:
+        await self._pool.prepare()
+        for task in tasks:
+            await asyncio.to_thread(self._pool.backend.prepare_task, task)
 
     async def run_tests(self, task: BuildTask, files: dict[str, str], run_id: str) -> TestOutcome:
         result = await self._pool.run(task, files, run_id)

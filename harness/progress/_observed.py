@@ -33,6 +33,9 @@ class ObservedHiddenTests:
         self._inner = inner
         self._sink = sink
 
+    async def prepare(self, tasks: list[BuildTask]) -> None:
+        await self._inner.prepare(tasks)
+
     async def run_tests(self, task: BuildTask, files: dict[str, str], run_id: str) -> TestOutcome:
         outcome = await self._inner.run_tests(task, files, run_id)
         self._sink.sandbox_done(task.task_id, sum(passed for _, passed in outcome.tests), len(outcome.tests))

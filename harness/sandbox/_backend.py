@@ -29,6 +29,13 @@ class SandboxBackend(Protocol):
         """
         ...
 
+    def prepare_task(self, task: BuildTask) -> None:
+        """Make ready what a task's hidden tests need (a derived image for its packages), before any run.
+
+        Raises SandboxInputError when a need cannot be granted.
+        """
+        ...
+
     def run(
         self,
         task: BuildTask,

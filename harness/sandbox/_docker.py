@@ -250,6 +250,10 @@ class DockerSandbox:
             integrity_notes=log.notes,
         )
 
+    def prepare_task(self, task: BuildTask) -> None:
+        check_needs(task, self.allow_network)
+        self.image_for(task)
+
     def image_for(self, task: BuildTask) -> str:
         """The base image, or for a task with `apt:`/`pip:` needs its derived image (built on first use)."""
         if not task.packages:
