@@ -39,7 +39,7 @@ def _failed_names(result: TestRunResult) -> str:
     return shown or "none reported"
 
 
-def _verdict(task: BuildTask, report: TaskCheckReport) -> None:
+def _verdict(task: BuildTask, report: TaskCheckReport, label: str = "reference solution") -> None:
     for run in (report.reference, report.empty):
         if run.infra_error:
             raise SandboxInfraError(run.infra_error)
@@ -47,7 +47,7 @@ def _verdict(task: BuildTask, report: TaskCheckReport) -> None:
     if not ref.all_passed:
         why = "timed out" if ref.timed_out else f"exit code {ref.exit_code}, {ref.passed}/{ref.total} passed"
         raise TaskCheckError(
-            f"{task.folder}: the known-good implementation does not pass every hidden test ({why}; "
+            f"{task.folder}: the {label} does not pass every hidden test ({why}; "
             f"failing: {_failed_names(ref)})\n--- output tail ---\n{ref.output_tail[-2000:]}"
         )
     if report.empty.all_passed:
@@ -86,5 +86,5 @@ def check_task(
     if not known_good.is_dir():
         raise TaskError(f"{known_good}: no such folder (expected the implementation's work tree)")
     report = asyncio.run(_run_both(task, SandboxPool(backend, max_parallel=2), known_good))
-    _verdict(task, report)
+    _verdict(task, report, "reference solution" if implementation is None else f"implementation in {known_good}")
     return report
