@@ -7,6 +7,7 @@ import sys
 from .._errors import HarnessError
 
 # Each module registers its commands on `app` (or a sub-app) when imported.
+from . import _analyze as _analyze  # noqa: E402
 from . import _demo as _demo  # noqa: E402
 from . import _report as _report  # noqa: E402
 from . import _round as _round  # noqa: E402
