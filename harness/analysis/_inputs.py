@@ -151,14 +151,22 @@ def _file(path: Path, into: AnalysisInput) -> None:
         )
 
 
-def _walk(path: Path) -> Iterator[Path]:
-    """Files and run folders under `path`, in name order; a run folder is not descended into."""
+def _not_rounds(folder: Path) -> bool:
+    """Folders the harness writes that hold no rounds: task folders, and the output of `analyze` itself."""
+    return (folder / "task.json").is_file() or ((folder / "analysis.json").is_file() and (folder / "analysis.html").is_file())
+
+
+def _walk(path: Path, top: bool = True) -> Iterator[Path]:
+    """Files and run folders under `path`, in name order; a run folder is not descended into, task folders and
+    analysis outputs inside a folder are passed over."""
     if RunFolder(path).exists():
         yield path
+    elif path.is_dir() and not top and _not_rounds(path):
+        return
     elif path.is_dir():
         for child in sorted(path.iterdir()):
             if child.is_dir() or (child.suffix == ".json" and not child.name.endswith(COMPANION_SUFFIXES)):
-                yield from _walk(child)
+                yield from _walk(child, top=False)
     else:
         yield path
 
