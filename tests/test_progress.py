@@ -42,7 +42,7 @@ def test_quiet_and_live_modes(config_and_server) -> None:  # type: ignore[no-unt
     config, root = config_and_server
     quiet = CliRunner().invoke(app, ["run", str(config), "--out", str(root / "run"), "--progress", "quiet"])
     assert quiet.exit_code == 0, quiet.output
-    assert "Round summary" not in quiet.output and "Plan" not in quiet.output
+    assert quiet.output == "", "quiet prints nothing but errors"
     live = CliRunner().invoke(app, ["replay", str(root / "run"), "--out", str(root / "again")])
     assert live.exit_code == 0
     assert "Round summary" in live.output and "alpha" in live.output
@@ -69,3 +69,19 @@ def test_resume_reports_each_call_as_served_or_made(config_and_server) -> None: 
     assert report["calls_made"] == len(made) >= len(dropped) > 0
     assert report["calls_served"] == len(calls) - len(made) == len(lines) - len(dropped) - (len(made) - len(dropped))
     assert all(e["stage"] == "judge" for e in made)
+
+
+def test_a_missing_api_key_stops_the_run_before_any_call(tmp_path: Path, repo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(TEST_KEY_ENV, raising=False)
+    write_question_task(tmp_path / "tasks", "q1", "P-001", "Why is the sky blue?")
+    with FakeOpenAIServer(responder) as server:
+        config = write_round(tmp_path / "round.yaml", server.base_url, MODELS, ["q1"], repo_dir)
+        result = CliRunner().invoke(app, ["run", str(config), "--out", str(tmp_path / "run"), "--progress", "quiet"])
+        assert server.requests == []
+    message = str(result.exception)
+    assert result.exit_code != 0
+    assert f"model 'alpha': api_key_env {TEST_KEY_ENV} is unset or empty" in message and "nothing was called" in message
+    assert "api_key_env: null" in message
+    monkeypatch.setenv(TEST_KEY_ENV, "")
+    empty = CliRunner().invoke(app, ["run", str(config), "--out", str(tmp_path / "run"), "--progress", "quiet"])
+    assert empty.exit_code != 0 and "unset or empty" in str(empty.exception)

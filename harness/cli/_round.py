@@ -47,6 +47,11 @@ def _print_report(verb: str, report: RunReport, mode: str = "live") -> None:
         return
     if mode == "live":
         _print_summary(report)
+    if mode == "quiet":
+        if report.stopped_by_budget:
+            typer.echo(f"stopped: the --max-cost limit was reached; continue with: harness resume {report.run_dir}", err=True)
+            raise typer.Exit(3)
+        return
     typer.echo(f"{verb}: {report.calls_made} calls made, {report.calls_served} served from the cassette")
     if report.dropped_cassette_lines:
         typer.echo(f"dropped unreadable cassette lines (a crash mid-write): {report.dropped_cassette_lines}", err=True)

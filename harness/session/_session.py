@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from .._errors import HarnessError
+from .._errors import ConfigError, HarnessError
 from ..budget import BudgetGuard
 from ..config import RoundConfig
 from ..emit import RoundResult, emit_all
@@ -45,7 +46,20 @@ def plan_of_run(run: RunFolder) -> RoundPlan:
     return make_plan(run.load_config(), run.root.resolve())
 
 
+def check_api_keys(config: RoundConfig) -> None:
+    """Refuse, before any call, a model whose `api_key_env` names an unset or empty variable."""
+    missing = [(m.id, m.api_key_env) for m in config.models if m.api_key_env and not os.environ.get(m.api_key_env)]
+    if missing:
+        lines = "\n".join(f"  model {model!r}: api_key_env {variable} is unset or empty" for model, variable in missing)
+        raise ConfigError(
+            f"no API key for {len(missing)} model(s); nothing was called:\n{lines}\n"
+            "export the variable, or set `api_key_env: null` for a model that needs no key"
+        )
+
+
 def live_client(config: RoundConfig) -> LiteLLMClient:
+    """The LiteLLM client of a round's models (after `check_api_keys`)."""
+    check_api_keys(config)
     endpoints = {m.id: Endpoint(api_base=m.api_base, api_key_env=m.api_key_env, concurrency=m.concurrency) for m in config.models}
     return LiteLLMClient(
         endpoints,
