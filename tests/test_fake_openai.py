@@ -322,7 +322,9 @@ def test_stream_requests_are_refused_and_models_are_listed(run_async: RunAsync[A
 
 
 def test_64_concurrent_calls_overlap_their_latency(run_async: RunAsync[Any]) -> None:
-    with FakeOpenAIServer(echo_responder(), latency_s=0.5) as server:
+    # A latency of 1 s leaves room for a loaded machine: the property is that every request arrived before
+    # the first reply went out (all in flight together), not how fast 64 requests are sent.
+    with FakeOpenAIServer(echo_responder(), latency_s=1.0) as server:
         run_async(acomplete(server, "warm-up"))
 
         async def call_all() -> list[Any]:
@@ -332,11 +334,11 @@ def test_64_concurrent_calls_overlap_their_latency(run_async: RunAsync[Any]) -> 
         responses = run_async(call_all())
         elapsed = time.monotonic() - started
 
-    assert elapsed < 2.0, f"64 calls with 0.5 s latency took {elapsed:.2f} s"
+    assert elapsed < 3.0, f"64 calls with 1 s latency took {elapsed:.2f} s"
     assert [r.choices[0].message.content for r in responses] == [f"p{i}" for i in range(64)]
     arrivals = [request.received_at for request in server.requests[1:]]
     assert len(arrivals) == 64
-    assert max(arrivals) - min(arrivals) < 0.5  # all were in flight together
+    assert max(arrivals) - min(arrivals) < 1.0  # all were in flight together
 
 
 def test_twenty_servers_start_and_stop_without_leftover_threads() -> None:
