@@ -7,6 +7,7 @@ from ._models import (
     RoundConfig,
     SamplingConfig,
     SamplingSettings,
+    JudgingConfig,
     SandboxConfig,
 )
 
@@ -15,6 +16,7 @@ __all__ = [
     "RetryConfig",
     "RoundConfig",
     "SamplingConfig",
+    "JudgingConfig",
     "SandboxConfig",
     "SamplingSettings",
     "dump_round_config",

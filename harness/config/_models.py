@@ -12,6 +12,7 @@ __all__ = [
     "SamplingConfig",
     "SamplingSettings",
     "RetryConfig",
+    "JudgingConfig",
     "RoundConfig",
 ]
 
@@ -105,6 +106,21 @@ class SandboxConfig(BaseModel):
     route out of the machine (a run stays offline). Off: such tasks are refused before any call."""
 
 
+class JudgingConfig(BaseModel):
+    """How answers are judged (`judging:` in the round config; the string `peer` or `none` is short for `{mode: ...}`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["peer", "none"] = "peer"
+    """`peer`: the round's judges score (questions) or review (build tasks) every answer; `none`: build tasks are
+    scored by their hidden tests alone, no review call is made (question tasks need `peer`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_mode_name(cls, value: object) -> object:
+        return {"mode": value} if isinstance(value, str) else value
+
+
 class RoundConfig(BaseModel):
     """A round: who answers, what they answer, who judges and how."""
 
@@ -128,9 +144,8 @@ class RoundConfig(BaseModel):
     """Folder holding rubric files, relative to this config file."""
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     """Sampling settings for answers and for judgments."""
-    judging: Literal["peer", "none"] = "peer"
-    """`peer`: every judge scores (questions) or reviews (build tasks) every answer; `none`: build tasks are
-    scored by their hidden tests alone, no review call is made (question tasks need `peer`)."""
+    judging: JudgingConfig = Field(default_factory=lambda: JudgingConfig())
+    """Who judges, and what judges see (`peer` or `none`, or the mapping of `JudgingConfig`)."""
     self_judgment: Literal["skip", "record"] = "skip"
     """`skip`: never ask a model to judge itself (as the source does); `record`: ask, record, exclude from rankings."""
     samples: int = Field(default=1, ge=1)

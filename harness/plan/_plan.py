@@ -137,12 +137,12 @@ def plan_calls(config: RoundConfig, tasks: list[Task]) -> tuple[list[PlannedCall
 
 def is_reviewed(config: RoundConfig, task: BuildTask) -> bool:
     """Whether the round's models review a build task: peer judging, and the task is not objective-only."""
-    return config.judging == "peer" and not task.objective_only
+    return config.judging.mode == "peer" and not task.objective_only
 
 
 def _check_judging(config: RoundConfig, tasks: list[Task]) -> None:
     for task in tasks:
-        if isinstance(task, QuestionTask) and config.judging == "none":
+        if isinstance(task, QuestionTask) and config.judging.mode == "none":
             raise ConfigError(f"judging: a question task ({task.task_id}) is scored by its judges only; expected `peer` (got `none`)")
         if isinstance(task, BuildTask) and is_reviewed(config, task):
             for name, text in (("JUDGE_PROMPT.md", task.judge_prompt), ("JUDGE_RUBRIC.md", task.judge_rubric)):
