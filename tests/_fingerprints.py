@@ -50,8 +50,8 @@ def _invoke(*args: str) -> None:
 def demo_fingerprints(work: Path) -> dict[str, str]:
     out = work / "demo"
     _invoke("replay", str(DEMO_RUN), "--out", str(out), "--progress", "quiet")
-    _invoke("report", str(DEMO_RUN), "--results", str(out), "--out", str(work / "demo-report.html"))
-    return {**_tree(out), "report.html": _sha256(work / "demo-report.html")}
+    _invoke("report", str(DEMO_RUN), "--results", str(out / "results"), "--out", str(work / "demo-report.html"))
+    return {**_tree(out / "results"), "report.html": _sha256(work / "demo-report.html")}
 
 
 def seed_fingerprints(work: Path) -> dict[str, str]:
@@ -76,7 +76,7 @@ def multivac_fingerprint(raw: Path, work: Path) -> str:
     replayed = work / "replayed" / raw.stem
     _invoke("replay", str(run_dir), "--out", str(replayed), "--progress", "quiet")
     listing = {f"results/{k}": v for k, v in _tree(run_dir / "results").items()}
-    listing |= {f"replay/{k}": v for k, v in _tree(replayed).items()}
+    listing |= {f"replay/{k}": v for k, v in _tree(replayed / "results").items()}
     return hashlib.sha256(json.dumps(listing, sort_keys=True).encode()).hexdigest()
 
 

@@ -109,7 +109,7 @@ def test_build_round_dataset_and_replay(build_round: Path, repo_dir: Path) -> No
     # Replay: no server; hidden tests run again in the sandbox; byte-identical outputs.
     result = runner.invoke(app, ["replay", str(run_dir), "--out", str(build_round / "replayed")])
     assert result.exit_code == 0, result.output
-    assert (build_round / "replayed" / "dataset.json").read_bytes() == dataset_path.read_bytes()
+    assert (build_round / "replayed" / "results" / "dataset.json").read_bytes() == dataset_path.read_bytes()
 
 
 def test_rescore_dataset_seed(shared_dir: Path, tmp_path: Path) -> None:

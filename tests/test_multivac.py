@@ -29,7 +29,7 @@ def _import_and_replay(raw: Path, tmp_path: Path, labels: Path | None = None) ->
     replayed = tmp_path / "replayed"
     result = runner.invoke(app, ["replay", str(run_dir), "--out", str(replayed)])
     assert result.exit_code == 0, result.output
-    out = replayed / f"{raw.stem}.json"
+    out = replayed / "results" / f"{raw.stem}.json"
     recorded = run_dir / "results" / f"{raw.stem}.json"
     assert out.read_bytes() == recorded.read_bytes(), "replay must be byte-identical to the imported run"
     return run_dir, json.loads(out.read_text(encoding="utf-8"))

@@ -88,7 +88,7 @@ def test_three_models_two_questions_round_and_replay(round_dir: Path, repo_dir: 
     result = runner.invoke(app, ["replay", str(run_dir), "--out", str(round_dir / "replayed")])
     assert result.exit_code == 0, result.output
     for original in (run_dir / "results").rglob("*.json"):
-        twin = round_dir / "replayed" / original.relative_to(run_dir / "results")
+        twin = round_dir / "replayed" / "results" / original.relative_to(run_dir / "results")
         assert twin.read_bytes() == original.read_bytes(), original.name
 
 

@@ -115,4 +115,4 @@ def test_objective_round_without_judge_files(tmp_path: Path, repo_dir: Path, mon
     assert details["reviews"] == []
     replayed = runner.invoke(app, ["replay", str(tmp_path / "run"), "--out", str(tmp_path / "again"), "--progress", "quiet"])
     assert replayed.exit_code == 0, replayed.output
-    assert (tmp_path / "again" / "dataset.json").read_bytes() == (results / "dataset.json").read_bytes()
+    assert (tmp_path / "again" / "results" / "dataset.json").read_bytes() == (results / "dataset.json").read_bytes()

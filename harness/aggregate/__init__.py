@@ -18,6 +18,8 @@ from ._evaluation import (
     PoolModel,
     ScoredJudgment,
     aggregate_evaluation,
+    methodology,
+    panel_of,
     qualifying_judges,
     rescore_evaluation,
 )
@@ -27,6 +29,8 @@ __all__ = [
     "PoolModel",
     "ScoredJudgment",
     "aggregate_evaluation",
+    "methodology",
+    "panel_of",
     "qualifying_judges",
     "rescore_evaluation",
     "BuildRoundInput",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -18,7 +19,16 @@ from ..formats._evaluation import (
 )
 from ..formats._rules import counts_in_rankings, round_half_up
 
-__all__ = ["PoolModel", "ScoredJudgment", "EvaluationInput", "aggregate_evaluation", "qualifying_judges", "rescore_evaluation"]
+__all__ = [
+    "EvaluationInput",
+    "PoolModel",
+    "ScoredJudgment",
+    "aggregate_evaluation",
+    "methodology",
+    "panel_of",
+    "qualifying_judges",
+    "rescore_evaluation",
+]
 
 JUSTIFICATION_LIMIT = 500
 CRITERIA = "correctness, completeness, clarity, depth, usefulness"
@@ -58,11 +68,30 @@ class EvaluationInput(BaseModel):
     source: str
     license: str
     criteria: str = CRITERIA
+    panel: int | None = None
+    """Judges assigned to each answer (`judging.panel`); None: the full matrix, P - 1 judges per answer."""
 
 
-def qualifying_judges(pool_size: int) -> int:
-    """Distinct valid judges a model needs to win (the 80% rule)."""
-    return max(1, int((pool_size - 1) * 0.8))
+def qualifying_judges(pool_size: int, panel: int | None = None) -> int:
+    """Distinct valid judges a model needs to win (the 80% rule): 80% of the judges assigned to each answer,
+    P - 1 in the full matrix, k with a panel of k."""
+    assigned = pool_size - 1 if panel is None else panel
+    return max(1, int(assigned * 0.8))
+
+
+def methodology(pool_size: int, panel: int | None = None) -> str:
+    """`meta.methodology`: FORMATS.md A's text, plus the panel size when answers were judged by a panel (ours)."""
+    matrix = f"{pool_size}x{pool_size} blind peer matrix evaluation"
+    return matrix if panel is None else f"{matrix}, panel of {panel} judges per answer"
+
+
+_PANEL = re.compile(r"\bpanel of (\d+)\b")
+
+
+def panel_of(methodology_text: str) -> int | None:
+    """The panel size a `meta.methodology` names (None: the full matrix)."""
+    found = _PANEL.search(methodology_text)
+    return int(found.group(1)) if found else None
 
 
 def display_date(timestamp: str) -> str:
@@ -97,7 +126,7 @@ def aggregate_evaluation(inp: EvaluationInput) -> EvaluationFile:
         )
         for position, key in enumerate(ranked, start=1)
     }
-    needed = qualifying_judges(len(inp.pool))
+    needed = qualifying_judges(len(inp.pool), inp.panel)
     winner_key = next((key for key in ranked if len(judges_of[key]) >= needed), None)
     winner = (
         Winner(name=models[winner_key].name, provider=models[winner_key].provider, score=rankings[winner_key].average_score)
@@ -131,7 +160,7 @@ def aggregate_evaluation(inp: EvaluationInput) -> EvaluationFile:
         ],
         meta=EvaluationMeta(
             source=inp.source,
-            methodology=f"{pool_size}x{pool_size} blind peer matrix evaluation",
+            methodology=methodology(pool_size, inp.panel),
             criteria=inp.criteria,
             self_judgments="excluded from rankings",
             license=inp.license,
@@ -173,5 +202,6 @@ def rescore_evaluation(file: EvaluationFile, judgments: Sequence[PublishedJudgme
         source=file.meta.source,
         license=file.meta.license,
         criteria=file.meta.criteria,
+        panel=panel_of(file.meta.methodology),
     )
     return aggregate_evaluation(inp)

@@ -18,7 +18,7 @@ def report(
     out: Annotated[Path | None, typer.Option("--out", help="HTML file to write (default RUN_DIR/report.html).")] = None,
     results: Annotated[
         Path | None,
-        typer.Option("--results", help="Results folder to report on instead of RUN_DIR/results (e.g. a `replay --out` folder)."),
+        typer.Option("--results", help="Results folder to report on instead of RUN_DIR/results (e.g. DIR/results of `replay --out DIR`)."),
     ] = None,
 ) -> None:
     """Write one self-contained HTML report: score matrices, leaderboards, judges, every answer, costs."""

@@ -13,7 +13,7 @@ from ._app import sandbox_app
 if TYPE_CHECKING:
     from ..sandbox import TestRunResult
 
-__all__ = ["sandbox_app", "print_test_run"]
+__all__ = ["print_test_run", "sandbox_app"]
 
 
 @sandbox_app.command("build")
@@ -91,13 +91,26 @@ def test(
 
 @sandbox_app.command("sweep")
 def sweep() -> None:
-    """Remove sandbox containers left behind by harness processes that no longer run."""
+    """Remove sandbox containers (and their networks) left behind by harness processes that no longer run.
+
+    A container or network counts as left behind when its labels name a process of this host that
+    has exited (pid and process start time); those of running harness processes and of other hosts
+    stay. Runs that start the Docker sandbox do the same first; this is for after a killed run.
+    """
+    import docker
     import docker.errors
 
-    from ..sandbox import SandboxInfraError, sweep_stale_containers
+    from ..sandbox import LABEL_PID, SandboxInfraError, sweep_stale_containers
 
     try:
-        removed = sweep_stale_containers()
+        client = docker.from_env()
+        networks = {network["Id"] for network in client.api.networks(filters={"label": LABEL_PID})}
+        removed = sweep_stale_containers(client)
     except docker.errors.DockerException as exc:
         raise SandboxInfraError(f"Docker daemon not usable: {exc}") from exc
-    typer.echo(f"removed {len(removed)} stale sandbox container(s)")
+    gone_networks = [i for i in removed if i in networks]
+    gone_containers = [i for i in removed if i not in networks]
+    for kind, ids in (("container", gone_containers), ("network", gone_networks)):
+        for identifier in ids:
+            typer.echo(f"removed {kind} {identifier[:12]}")
+    typer.echo(f"removed {len(gone_containers)} stale sandbox container(s) and {len(gone_networks)} network(s)")

@@ -45,3 +45,21 @@ def check(
     label = "reference solution" if implementation is None else f"implementation {implementation}"
     typer.echo(f"  {label}: {ref.passed}/{ref.total} hidden tests passed ({ref.duration_s:.2f}s)")
     typer.echo(f"  empty entrypoint:   {empty.passed}/{empty.total} passed, so the suite can fail")
+    _warn_scaffold_placeholders(task_dir)
+
+
+def _warn_scaffold_placeholders(task_dir: Path) -> None:
+    """On stderr, name each file still holding a placeholder line of `harness task new` (exit code unchanged)."""
+    from ..tools import scaffold_placeholders
+
+    found = scaffold_placeholders(task_dir)
+    if not found:
+        return
+    typer.echo(
+        f"warning: {len(found)} file{'s' if len(found) != 1 else ''} of {task_dir} still "
+        f"hold{'' if len(found) != 1 else 's'} the scaffold's placeholder "
+        "text (TODO lines of `harness task new`); until they are filled in, this check proves only the sample:",
+        err=True,
+    )
+    for relative, lines in found.items():
+        typer.echo(f"  {relative}: line{'s' if len(lines) != 1 else ''} {', '.join(map(str, lines))}", err=True)

@@ -3,6 +3,7 @@
 from ._load import dump_round_config, load_round_config
 from ._models import (
     ModelConfig,
+    ModelPrice,
     RetryConfig,
     RoundConfig,
     SamplingConfig,
@@ -13,6 +14,7 @@ from ._models import (
 
 __all__ = [
     "ModelConfig",
+    "ModelPrice",
     "RetryConfig",
     "RoundConfig",
     "SamplingConfig",

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 __all__ = [
     "ModelConfig",
+    "ModelPrice",
     "SamplingConfig",
     "SamplingSettings",
     "RetryConfig",
@@ -17,6 +18,17 @@ __all__ = [
 ]
 
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class ModelPrice(BaseModel):
+    """A model's price, in USD per million tokens (`price:` of a model in the round config)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input_per_mtok: float = Field(ge=0)
+    """USD per million prompt tokens."""
+    output_per_mtok: float = Field(ge=0)
+    """USD per million completion tokens."""
 
 
 class ModelConfig(BaseModel):
@@ -40,6 +52,8 @@ class ModelConfig(BaseModel):
     """Most calls in flight to this model at once."""
     expert: bool = False
     """Build rounds: this model's reviews count as tier "expert" instead of "peer"."""
+    price: ModelPrice | None = None
+    """The model's price; None: LiteLLM's price map's, if it has one. Used by the estimate, `--max-cost` and each call's cost."""
 
     @field_validator("id")
     @classmethod
@@ -92,6 +106,9 @@ class RetryConfig(BaseModel):
     """Longest single wait, also for a provider's `Retry-After`."""
     timeout_s: float = Field(default=300.0, gt=0)
     """Per-attempt request timeout."""
+    empty_reply_attempts: int = Field(default=2, ge=1, le=50)
+    """Attempts for a call whose reply is empty (200 with no message), the first included: an empty reply is
+    usually the model's, and asking five times rarely changes it. After the last it is a recorded model failure."""
 
 
 class SandboxConfig(BaseModel):
@@ -104,6 +121,17 @@ class SandboxConfig(BaseModel):
     allow_network: bool = False
     """Grant a network to tasks that require "network": an internal Docker network of the run's own, with no
     route out of the machine (a run stays offline). Off: such tasks are refused before any call."""
+    address: str | None = None
+    """`backend: ray` only: the cluster that runs the hidden tests. `auto` (the default: the cluster this machine
+    joined, or `RAY_ADDRESS`), `local` (a Ray started for the round, on this machine), `host:port` (the head's
+    GCS) or `ray://host:port` (Ray Client). Runs go to nodes advertising the `docker` resource (README)."""
+
+    @field_validator("address")
+    @classmethod
+    def _ray_address(cls, value: str | None) -> str | None:
+        if value is not None and value not in ("auto", "local") and not re.fullmatch(r"(ray://)?[^\s:/]+:\d+", value):
+            raise ValueError(f"expected auto, local, host:port or ray://host:port (got {value!r})")
+        return value
 
 
 class JudgingConfig(BaseModel):
@@ -114,6 +142,15 @@ class JudgingConfig(BaseModel):
     mode: Literal["peer", "none"] = "peer"
     """`peer`: the round's judges score (questions) or review (build tasks) every answer; `none`: build tasks are
     scored by their hidden tests alone, no review call is made (question tasks need `peer`)."""
+    max_answer_chars: int | None = Field(default=None, ge=1)
+    """Judges see each answer (each implementation's files, together) cut to this many characters, with a marker
+    saying how many were cut; the details files keep the whole answer. None: judges see every answer whole."""
+    panel: int | None = Field(default=None, ge=1)
+    """Panel judging: each answer of a question task is judged by this many of the round's judges, never its author,
+    drawn by a balanced design seeded by the round's `seed` (harness/plan/_panel.py: every judge judges, and every
+    answer is judged, about equally often), instead of by every other judge; the 80% rule then counts the judges
+    assigned. Build tasks: this many reviewers per task, rotated across the round's build tasks (each reviews every
+    implementation, as without a panel). More than the judges available is refused. None: every judge judges everything."""
 
     @model_validator(mode="before")
     @classmethod
@@ -180,11 +217,15 @@ class RoundConfig(BaseModel):
             unknown = [j for j in self.judges if j not in ids]
             if unknown:
                 raise ValueError(f"judges {unknown} are not ids of `models` ({', '.join(ids)})")
+        prices: dict[str, ModelPrice | None] = {}
+        for m in self.models:
+            if prices.setdefault(m.litellm_model, m.price) != m.price:
+                raise ValueError(f"models with litellm_model {m.litellm_model!r} give different prices; give each the same `price`")
         return self
 
     def call_relevant(self) -> dict[str, object]:
-        """The settings that shape recorded calls; the rest (limits, retries, endpoints, labels of outputs) may change on resume."""
-        transport = {"concurrency", "api_base", "api_key_env"}
+        """The settings that shape recorded calls; the rest (limits, retries, endpoints, prices, labels of outputs) may change on resume."""
+        transport = {"concurrency", "api_base", "api_key_env", "price"}
         data = self.model_dump(
             mode="json",
             exclude={"concurrency", "sandbox_parallel", "sandbox", "retry", "output", "source", "license", "name"},

@@ -49,6 +49,7 @@ def evaluation_input(result: RoundResult, outcome: QuestionOutcome) -> Evaluatio
         source=config.source,
         license=config.license,
         criteria=", ".join(c.name for c in rubric.criteria) if rubric else "",
+        panel=config.judging.panel,
     )
 
 

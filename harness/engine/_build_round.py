@@ -15,7 +15,7 @@ from ..judging import (
     identity_terms,
     shuffled_labels,
 )
-from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient
+from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient, exceeds_max_tokens
 from ..plan import RoundPlan
 from ..tasks import BuildTask
 from ._extract import ExtractionError, count_loc, extract_files
@@ -60,7 +60,11 @@ class _BuildRound:
         self.client = client
         self.tests = tests
         self.run_id = run_id
-        self.judge = PacketJudge(client=client, rubric=rubric, sampling=config.sampling.judge) if rubric is not None else None
+        self.judge = (
+            PacketJudge(client=client, rubric=rubric, sampling=config.sampling.judge, max_answer_chars=config.judging.max_answer_chars)
+            if rubric is not None
+            else None
+        )
         self.mask = IdentityMask(identity_terms(config.models) if config.mask_identities else [])
 
     async def run_task(self, task: BuildTask) -> BuildOutcome:
@@ -124,6 +128,7 @@ class _BuildRound:
             latency_s=record.latency_s,
             usage=record.usage,
             cost_usd=record.cost_usd,
+            over_max_tokens=exceeds_max_tokens(record),
         )
         if not record.ok or record.reply is None:
             return outcome

@@ -18,7 +18,10 @@ class SandboxHiddenTests:
     def __init__(self, sandbox: SandboxConfig, max_parallel: int | None = None) -> None:
         from ..sandbox import SandboxPool, create_backend
 
-        backend = create_backend(sandbox.backend, allow_network=sandbox.allow_network)
+        options: dict[str, object] = {"allow_network": sandbox.allow_network}
+        if sandbox.address is not None:
+            options["address"] = sandbox.address
+        backend = create_backend(sandbox.backend, **options)
         self._pool = SandboxPool(backend, max_parallel=max_parallel)
 
     async def prepare(self, tasks: list[BuildTask]) -> None:

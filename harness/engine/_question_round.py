@@ -7,7 +7,7 @@ import asyncio
 from ..config import ModelConfig, RoundConfig
 from ..formats import SELF_JUDGMENT_EXCLUDED, Answer, Judgment, QuestionOutcome
 from ..judging import IdentityMask, PointwiseJudge, PointwiseRubric, identity_terms
-from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient
+from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient, exceeds_max_tokens
 from ..plan import JudgmentSlot, RoundPlan
 from ..tasks import QuestionTask
 
@@ -29,7 +29,9 @@ class _QuestionRound:
         self.plan = plan
         self.config = plan.config
         self.client = client
-        self.judge = PointwiseJudge(client=client, rubric=rubric, sampling=self.config.sampling.judge)
+        self.judge = PointwiseJudge(
+            client=client, rubric=rubric, sampling=self.config.sampling.judge, max_answer_chars=self.config.judging.max_answer_chars
+        )
         self.mask = IdentityMask(identity_terms(self.config.models) if self.config.mask_identities else [])
 
     async def run_task(self, task: QuestionTask) -> QuestionOutcome:
@@ -53,6 +55,7 @@ class _QuestionRound:
             latency_s=record.latency_s,
             usage=record.usage,
             cost_usd=record.cost_usd,
+            over_max_tokens=exceeds_max_tokens(record),
         )
         if answer.text is None:
             return answer, []  # as the source: a failed answer is not judged

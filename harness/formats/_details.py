@@ -53,6 +53,8 @@ class Judgment(BaseModel):
     """Identity terms masked in the answer before this judge read it."""
     repaired: bool = False
     """The first reply was unusable and the repair re-ask gave a usable one."""
+    over_max_tokens: bool = Field(default=False, exclude_if=lambda value: not value)
+    """A reply of the judge (ask or repair) used more completion tokens than the request's `max_tokens` (absent: it did not)."""
     latency_s: float = Field(default=0.0, exclude=True)
     """Wall time of the judge's calls (ask and repair). Not written: the cassette holds each call's."""
     usage: Usage = Field(default_factory=Usage, exclude=True)
@@ -82,6 +84,8 @@ class Answer(BaseModel):
     latency_s: float
     usage: Usage
     cost_usd: float | None
+    over_max_tokens: bool = Field(default=False, exclude_if=lambda value: not value)
+    """The reply used more completion tokens than the request's `max_tokens` (absent: it did not)."""
 
 
 class QuestionOutcome(BaseModel):
@@ -135,6 +139,8 @@ class BuildSampleOutcome(BaseModel):
     cost_usd: float | None = None
     loc: int | None = None
     tests: TestOutcome | None = None
+    over_max_tokens: bool = Field(default=False, exclude_if=lambda value: not value)
+    """The generation's reply used more completion tokens than the request's `max_tokens` (absent: it did not)."""
 
 
 class ReviewScores(BaseModel):
@@ -166,6 +172,8 @@ class PacketReview(BaseModel):
     latency_s: float = 0.0
     usage: Usage = Field(default_factory=Usage)
     cost_usd: float | None = None
+    over_max_tokens: bool = Field(default=False, exclude_if=lambda value: not value)
+    """A reply of the review call (ask or repair) used more completion tokens than the request's `max_tokens` (absent: it did not)."""
 
 
 class BuildOutcome(BaseModel):

@@ -1,6 +1,6 @@
 """Where each file of a results folder lives, and which kind of file a document is.
 
-A results folder is `RUN_DIR/results/` (or the `--out` of a replay):
+A results folder is `RUN_DIR/results/` (or `DIR/results/` of `replay --out DIR` and `demo --out DIR`):
 
     EVAL-<yyyymmdd>-<hhmmss>.json      evaluation file per question task (FORMATS.md A)
     dataset.json                       dataset file of the build tasks (FORMATS.md B)

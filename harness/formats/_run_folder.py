@@ -6,7 +6,7 @@
     tasks/<task>/    copies of the task folders
     judges/          copies of the rubric files
     results/         the outputs (`ResultsFolder`, `_layout.py`)
-    replay/          default output of `harness replay`
+    replay/          default output of `harness replay` (its results in replay/results/)
 
 A run folder is self-contained: replaying or resuming it needs nothing else.
 """

@@ -18,6 +18,7 @@ from ..config import SamplingSettings
 from ..formats import PacketReview, ReviewScores
 from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient
 from ._ask import ask_with_repair
+from ._cut import cut_files
 from ._parse import ReplyError, extract_json_object
 from ._rubric import fill_template
 
@@ -86,9 +87,15 @@ class PacketJudge:
     client: ModelClient
     rubric: PacketRubric
     sampling: SamplingSettings
+    max_answer_chars: int | None = None
+    """Judges see each implementation's files cut to this many characters in all (`judging.max_answer_chars`)."""
 
     def _request(self, model: str, messages: list[ChatMessage]) -> ChatRequest:
         return ChatRequest(model=model, messages=tuple(messages), temperature=self.sampling.temperature, max_tokens=self.sampling.max_tokens)
+
+    def _seen(self, files: Mapping[str, str] | None) -> Mapping[str, str] | None:
+        """An implementation's files as the judge sees them (cut to `max_answer_chars`)."""
+        return cut_files(files, self.max_answer_chars) if files and self.max_answer_chars is not None else files
 
     async def review(
         self,
@@ -109,7 +116,7 @@ class PacketJudge:
             indent=1,
         )
         rendered = "\n".join(
-            _render_implementation(label, implementations.get(labels[label]), (notices or {}).get(labels[label]))
+            _render_implementation(label, self._seen(implementations.get(labels[label])), (notices or {}).get(labels[label]))
             for label in label_list
         )
         user = fill_template(
@@ -139,7 +146,7 @@ class PacketJudge:
             repair_prompt,
             noun="review",
         )
-        spent = {"latency_s": asked.latency_s, "usage": asked.usage, "cost_usd": asked.cost_usd}
+        spent = {"latency_s": asked.latency_s, "usage": asked.usage, "cost_usd": asked.cost_usd, "over_max_tokens": asked.over_max_tokens}
         if asked.parsed is None:
             return base.model_copy(update={"error": asked.error, **spent})
         reviews = {labels[label]: scores for label, scores in asked.parsed.items()}

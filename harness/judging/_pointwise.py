@@ -8,6 +8,7 @@ from ..config import SamplingSettings
 from ..formats import Judgment
 from ..llm import CallMeta, ChatMessage, ChatRequest, ModelClient
 from ._ask import ask_with_repair
+from ._cut import cut_answer
 from ._parse import ReplyError, parse_pointwise_reply
 from ._rubric import PointwiseRubric, fill_template
 
@@ -34,6 +35,8 @@ class PointwiseJudge:
     client: ModelClient
     rubric: PointwiseRubric
     sampling: SamplingSettings
+    max_answer_chars: int | None = None
+    """Judges see answers cut to this many characters (`judging.max_answer_chars`); None: whole."""
 
     def _request(self, litellm_model: str, messages: list[ChatMessage]) -> ChatRequest:
         return ChatRequest(
@@ -63,12 +66,12 @@ class PointwiseJudge:
         asked = await ask_with_repair(
             self.client,
             lambda messages: self._request(judge_litellm_model, messages),
-            build_judge_messages(self.rubric, question, answer),
+            build_judge_messages(self.rubric, question, cut_answer(answer, self.max_answer_chars)),
             meta,
             lambda reply: parse_pointwise_reply(reply, self.rubric),
             repair_prompt,
         )
-        spent = {"latency_s": asked.latency_s, "usage": asked.usage, "cost_usd": asked.cost_usd}
+        spent = {"latency_s": asked.latency_s, "usage": asked.usage, "cost_usd": asked.cost_usd, "over_max_tokens": asked.over_max_tokens}
         if asked.parsed is None:
             return base.model_copy(update={"error": asked.error, **spent})
         scores, justification = asked.parsed

@@ -1,14 +1,32 @@
 """The model layer: normalized requests, call records, and the live LiteLLM client."""
 
-from ._errors import EmptyReplyError, describe_error, is_retryable, retry_after_seconds
+from ._errors import (
+    EmptyReplyError,
+    classify_error_text,
+    classify_failure,
+    describe_error,
+    is_auth_error_text,
+    is_retryable,
+    retry_after_seconds,
+)
 from ._litellm import Endpoint, LiteLLMClient, import_litellm
-from ._pricing import CHARS_PER_TOKEN, PriceBook, estimate_prompt_tokens, estimate_tokens
+from ._pricing import (
+    CHARS_PER_TOKEN,
+    LiteLLMPriceMap,
+    PriceBook,
+    PricedModel,
+    estimate_prompt_tokens,
+    estimate_tokens,
+    exceeds_max_tokens,
+    litellm_price_map,
+)
 from ._secrets import SecretRedactor
 from ._types import (
     CallMeta,
     CallRecord,
     ChatMessage,
     ChatRequest,
+    FailureClass,
     ModelClient,
     Stage,
     Usage,
@@ -17,14 +35,22 @@ from ._types import (
 
 __all__ = [
     "CHARS_PER_TOKEN",
+    "LiteLLMPriceMap",
     "PriceBook",
+    "PricedModel",
     "estimate_prompt_tokens",
     "estimate_tokens",
+    "exceeds_max_tokens",
+    "litellm_price_map",
     "CallMeta",
     "CallRecord",
     "ChatMessage",
     "ChatRequest",
     "EmptyReplyError",
+    "FailureClass",
+    "classify_error_text",
+    "classify_failure",
+    "is_auth_error_text",
     "Endpoint",
     "LiteLLMClient",
     "ModelClient",

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import email.utils
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["EmptyReplyError", "is_retryable", "retry_after_seconds", "describe_error"]
+if TYPE_CHECKING:
+    from ._types import FailureClass
+
+__all__ = [
+    "EmptyReplyError",
+    "classify_error_text",
+    "classify_failure",
+    "describe_error",
+    "is_auth_error_text",
+    "is_retryable",
+    "retry_after_seconds",
+]
 
 _RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
 _FINAL_STATUS = {400, 401, 402, 403, 404, 413, 422}
@@ -29,6 +40,29 @@ _TRANSIENT_NAMES = (
 
 class EmptyReplyError(Exception):
     """The provider answered 200 but with no usable message."""
+
+
+_MODEL_FAILURE_NAMES = ("EmptyReplyError", "ContextWindowExceededError", "ContentPolicyViolationError")
+_AUTH_NAMES = ("AuthenticationError", "PermissionDeniedError")
+
+
+def classify_failure(exc: BaseException) -> FailureClass:
+    """`model` when the model's reply was the problem (empty, filtered, too long); `infra` for every other cause."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return "model" if names & set(_MODEL_FAILURE_NAMES) else "infra"
+
+
+def classify_error_text(error: str) -> FailureClass:
+    """The class of a recorded error text (`describe_error` starts it with the exception's class name)."""
+    name = error.split(":", 1)[0].split(" ", 1)[0]
+    return "model" if name in _MODEL_FAILURE_NAMES else "infra"
+
+
+def is_auth_error_text(error: str) -> bool:
+    """Whether a recorded error is an authentication or permission failure (401/403)."""
+    head = error.split(":", 1)[0]
+    name, _, status = head.partition(" ")
+    return name in _AUTH_NAMES or status.strip() in ("401", "403")
 
 
 def _status_of(exc: BaseException) -> int | None:

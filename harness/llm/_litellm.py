@@ -17,7 +17,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from ._errors import EmptyReplyError, describe_error, is_retryable, retry_after_seconds
+from ._errors import EmptyReplyError, classify_failure, describe_error, is_retryable, retry_after_seconds
 from ._pricing import PriceBook
 from ._secrets import SecretRedactor
 from ._types import CallMeta, CallRecord, ChatRequest, Usage, call_key
@@ -68,6 +68,8 @@ class LiteLLMClient:
         initial_wait_s: float = 1.0,
         max_wait_s: float = 60.0,
         timeout_s: float = 300.0,
+        empty_reply_attempts: int = 2,
+        prices: PriceBook | None = None,
     ) -> None:
         self._litellm = import_litellm()
         self._endpoints = dict(endpoints)
@@ -81,10 +83,18 @@ class LiteLLMClient:
         self._max_wait_s = max_wait_s
         self._timeout_s = timeout_s
         self._redactor = SecretRedactor.from_env(e.api_key_env for e in self._endpoints.values())
-        self.prices = PriceBook(self._litellm)
+        self.prices = prices or PriceBook()
         self._routes: dict[str, str] = {}
-        self._retry = retry_if_exception(is_retryable)
+        self._empty_reply_attempts = empty_reply_attempts
+        self._retryable = retry_if_exception(is_retryable)
         self._stop = stop_after_attempt(max_attempts)
+
+    def _retry(self, state: RetryCallState) -> bool:
+        """Transient errors are retried up to `max_attempts`; an empty reply only up to `empty_reply_attempts`."""
+        outcome = state.outcome
+        if outcome is not None and outcome.failed and isinstance(outcome.exception(), EmptyReplyError):
+            return state.attempt_number < self._empty_reply_attempts
+        return bool(self._retryable(state))
 
     def _wait_seconds(self, state: RetryCallState) -> float:
         backoff = min(self._max_wait_s, self._initial_wait_s * 2 ** (state.attempt_number - 1))
@@ -148,6 +158,7 @@ class LiteLLMClient:
                 latency_s=round(time.perf_counter() - started, 3),
                 attempts=attempts,
                 error=self._redactor.redact(describe_error(exc, attempts)),
+                failure=classify_failure(exc),
             )
         return CallRecord(
             key=key,
@@ -192,13 +203,17 @@ class LiteLLMClient:
             pass
 
     def _cost_of(self, model: str, response: Any) -> float | None:
-        """The call's cost from LiteLLM's price map; None when the model has no price.
+        """The call's cost: from the config's price when it gives one, else LiteLLM's; None when the model has no price.
 
         LiteLLM already priced the response it returned (`_hidden_params["response_cost"]`,
         the documented place to read it): pricing it a second time would double that work.
         """
-        if not self.prices.has_price(model):
+        source = self.prices.source(model)
+        if source is None:
             return None
+        if source == "config":
+            usage = _usage_of(response)
+            return self.prices.cost(model, usage.prompt_tokens, usage.completion_tokens)
         hidden = getattr(response, "_hidden_params", None)
         cost = hidden.get("response_cost") if isinstance(hidden, dict) else None
         if cost is None:

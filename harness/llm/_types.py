@@ -9,9 +9,22 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ChatMessage", "ChatRequest", "CallMeta", "Usage", "CallRecord", "ModelClient", "Stage", "call_key"]
+__all__ = [
+    "ChatMessage",
+    "ChatRequest",
+    "CallMeta",
+    "Usage",
+    "CallRecord",
+    "FailureClass",
+    "ModelClient",
+    "Stage",
+    "call_key",
+]
 
 Stage = Literal["answer", "judge", "generate", "review"]
+FailureClass = Literal["model", "infra"]
+"""Why a call failed: `model` (its reply was unusable: empty, refused by a content filter, too long for the
+context) or `infra` (a cause outside the model: auth, connection, timeout, 429/5xx after the retries)."""
 
 
 class ChatMessage(BaseModel):
@@ -103,10 +116,24 @@ class CallRecord(BaseModel):
     """Attempts made, retries included."""
     error: str | None = None
     """Why the call failed after its retries (never holds a key value)."""
+    failure: FailureClass | None = None
+    """The class of a failed call's cause; None for a call that succeeded (and in records written before
+    the class was recorded: `failure_class` then reads it from `error`)."""
 
     @property
     def ok(self) -> bool:
         return self.error is None and self.reply is not None
+
+    @property
+    def failure_class(self) -> FailureClass | None:
+        """`failure`, or for an older record, the class its error text names; None for a success."""
+        if self.ok:
+            return None
+        if self.failure is not None:
+            return self.failure
+        from ._errors import classify_error_text
+
+        return classify_error_text(self.error or "")
 
 
 class ModelClient(Protocol):

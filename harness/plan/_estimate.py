@@ -6,6 +6,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from ..llm import CHARS_PER_TOKEN
 from ..llm import estimate_tokens as _tokens
 from ..tasks import BuildTask
 from ._plan import RoundPlan
@@ -13,6 +14,8 @@ from ._plan import RoundPlan
 __all__ = ["ModelEstimate", "RoundEstimate", "Prices", "estimate_round"]
 
 JUDGE_TEMPLATE_TOKENS = 350
+CUT_MARKER_TOKENS = 30
+"""The marker a cut answer ends with (`judging.max_answer_chars`), in tokens, rounded up."""
 
 
 class Prices(Protocol):
@@ -28,7 +31,7 @@ class ModelEstimate(BaseModel):
     max_output_tokens: int
     """If every reply used its whole max_tokens."""
     max_cost_usd: float | None
-    """None: LiteLLM's price map has no price for the model."""
+    """None: neither the config (`price:`) nor LiteLLM's price map gives the model a price."""
 
 
 class RoundEstimate(BaseModel):
@@ -52,6 +55,7 @@ def estimate_round(plan: RoundPlan, prices: Prices) -> RoundEstimate:
     counts = plan.counts()
     answer_max = config.sampling.answer.max_tokens or 4096
     judge_max = config.sampling.judge.max_tokens or 4096
+    judged_max = _judged_answer_tokens(answer_max, config.judging.max_answer_chars)
     tasks = {task.task_id: task for task in plan.tasks}
     respondents = len(config.models)
     rows = []
@@ -64,13 +68,13 @@ def estimate_round(plan: RoundPlan, prices: Prices) -> RoundEstimate:
                 input_tokens += _tokens(task.prompt)
                 output_tokens += answer_max
             elif call.stage == "judge":
-                input_tokens += JUDGE_TEMPLATE_TOKENS + _tokens(task.prompt) + answer_max
+                input_tokens += JUDGE_TEMPLATE_TOKENS + _tokens(task.prompt) + judged_max
                 output_tokens += judge_max
             elif call.stage == "generate" and isinstance(task, BuildTask):
                 input_tokens += _tokens(task.prompt + task.spec)
                 output_tokens += answer_max
             elif call.stage == "review" and isinstance(task, BuildTask):
-                input_tokens += _review_input_tokens(task, respondents, answer_max)
+                input_tokens += _review_input_tokens(task, respondents, judged_max)
                 output_tokens += judge_max
         rows.append(
             ModelEstimate(
@@ -90,6 +94,13 @@ def estimate_round(plan: RoundPlan, prices: Prices) -> RoundEstimate:
         sandbox_runs=counts.sandbox_runs,
         models=rows,
     )
+
+
+def _judged_answer_tokens(answer_max: int, max_answer_chars: int | None) -> int:
+    """Tokens of an answer as judges see it: at most max_tokens, and at most the cut size plus its marker."""
+    if max_answer_chars is None:
+        return answer_max
+    return min(answer_max, max_answer_chars // CHARS_PER_TOKEN + CUT_MARKER_TOKENS)
 
 
 def _review_input_tokens(task: BuildTask, implementations: int, answer_max: int) -> int:

@@ -13,8 +13,20 @@ from ..config import RoundConfig, load_round_config
 from ..judging import PacketRubric, PointwiseRubric, load_packet_rubric, load_rubric
 from ..llm import Stage
 from ..tasks import BuildTask, QuestionTask, Task, load_task
+from ._panel import question_panels, review_panels
 
-__all__ = ["RoundPlan", "CallCounts", "PlannedCall", "JudgmentSlot", "resolve_task_dirs", "resolve_rubric_path", "make_plan", "plan_calls", "load_plan"]
+__all__ = [
+    "CallCounts",
+    "JudgmentSlot",
+    "PlannedCall",
+    "RoundPlan",
+    "full_matrix_counts",
+    "load_plan",
+    "make_plan",
+    "plan_calls",
+    "resolve_rubric_path",
+    "resolve_task_dirs",
+]
 
 
 class PlannedCall(BaseModel):
@@ -70,7 +82,7 @@ class RoundPlan(BaseModel):
     calls: list[PlannedCall]
     """Every call the round makes, when every answer succeeds and no repair re-ask is needed (`plan_calls`)."""
     skipped_self_judgments: list[JudgmentSlot]
-    """Self-judgments not asked (`self_judgment: skip`)."""
+    """Self-judgments not asked (`self_judgment: skip`; none with a panel, which never assigns an author)."""
 
     @property
     def rubric_paths(self) -> list[Path]:
@@ -89,38 +101,52 @@ class RoundPlan(BaseModel):
         return [c for c in self.calls if c.stage == stage and c.task_id == task_id and model_id in (None, c.model_id)]
 
     def judgment_slots(self, task_id: str) -> list[JudgmentSlot]:
-        """Every (judge, respondent) pair of a question task, judge-major in pool order: the details file's order."""
+        """The (judge, respondent) pairs of a question task, asked or skipped self-judgments, judge-major in pool order:
+        the details file's order. With a panel, only the assigned pairs (none skipped)."""
         asked = {(c.model_id, c.respondent_id) for c in self.calls_of("judge", task_id)}
+        skipped = {(s.judge_id, s.respondent_id) for s in self.skipped_self_judgments}
         return [
             JudgmentSlot(judge_id, model.id, (judge_id, model.id) in asked)
             for judge_id in self.config.judge_ids()
             for model in self.config.models
+            if (judge_id, model.id) in asked or (judge_id, model.id) in skipped
         ]
 
     def counts(self) -> CallCounts:
         """Calls when every answer succeeds and no repair re-ask is needed."""
-        by_stage = Counter(c.stage for c in self.calls)
-        return CallCounts(
-            answer_calls=by_stage["answer"],
-            judge_calls=by_stage["judge"],
-            generate_calls=by_stage["generate"],
-            review_calls=by_stage["review"],
-            sandbox_runs=by_stage["generate"],
-            self_judgments_skipped=len(self.skipped_self_judgments),
-        )
+        return _counts(self.calls, self.skipped_self_judgments)
+
+    def full_matrix_counts(self) -> CallCounts:
+        """The calls without `judging.panel`: the full matrix a panel is measured against (`full_matrix_counts`)."""
+        return full_matrix_counts(self.config, self.tasks)
 
 
 def plan_calls(config: RoundConfig, tasks: list[Task]) -> tuple[list[PlannedCall], list[JudgmentSlot]]:
-    """Who is asked what: the one place that decides who judges whom and which self-judgments are skipped."""
+    """Who is asked what: the one place that decides who judges whom and which self-judgments are skipped.
+
+    Without a panel every judge judges every answer (its own skipped or recorded, `self_judgment`); with
+    `judging.panel` k judges per answer drawn by `question_panels` (never the author, so nothing is skipped and
+    `self_judgment: record` asks nothing more), and k reviewers per build task by `review_panels`.
+    """
     calls: list[PlannedCall] = []
     skipped: list[JudgmentSlot] = []
     judges = config.judge_ids()
+    respondents = [m.id for m in config.models]
+    panel = config.judging.panel
+    questions = [t for t in tasks if isinstance(t, QuestionTask)]
+    reviewed = [t for t in tasks if isinstance(t, BuildTask) and is_reviewed(config, t)]
+    judge_panels = iter(question_panels(respondents, judges, panel, config.seed, [t.task_id for t in questions]) if panel and questions else [])
+    reviewer_panels = iter(review_panels(judges, panel, config.seed, [t.task_id for t in reviewed]) if panel and reviewed else [])
     for task in tasks:
         if isinstance(task, QuestionTask):
             calls += [PlannedCall(stage="answer", task_id=task.task_id, model_id=m.id) for m in config.models]
+            assigned = next(judge_panels) if panel else None
             for judge_id in judges:
                 for model in config.models:
-                    if judge_id == model.id and config.self_judgment == "skip":
+                    if assigned is not None:
+                        if judge_id not in assigned[model.id]:
+                            continue
+                    elif judge_id == model.id and config.self_judgment == "skip":
                         skipped.append(JudgmentSlot(judge_id, model.id, False))
                         continue
                     calls.append(PlannedCall(stage="judge", task_id=task.task_id, model_id=judge_id, respondent_id=model.id))
@@ -131,8 +157,28 @@ def plan_calls(config: RoundConfig, tasks: list[Task]) -> tuple[list[PlannedCall
                 for k in range(1, config.samples + 1)
             ]
             if is_reviewed(config, task):
-                calls += [PlannedCall(stage="review", task_id=task.task_id, model_id=judge_id) for judge_id in judges]
+                reviewers = next(reviewer_panels) if panel else judges
+                calls += [PlannedCall(stage="review", task_id=task.task_id, model_id=judge_id) for judge_id in reviewers]
     return calls, skipped
+
+
+def full_matrix_counts(config: RoundConfig, tasks: list[Task]) -> CallCounts:
+    """The calls of the same round without a panel (every judge judges every answer): what a panel saves."""
+    full = config.model_copy(update={"judging": config.judging.model_copy(update={"panel": None})})
+    calls, skipped = plan_calls(full, tasks)
+    return _counts(calls, skipped)
+
+
+def _counts(calls: list[PlannedCall], skipped: list[JudgmentSlot]) -> CallCounts:
+    by_stage = Counter(c.stage for c in calls)
+    return CallCounts(
+        answer_calls=by_stage["answer"],
+        judge_calls=by_stage["judge"],
+        generate_calls=by_stage["generate"],
+        review_calls=by_stage["review"],
+        sandbox_runs=by_stage["generate"],
+        self_judgments_skipped=len(skipped),
+    )
 
 
 def is_reviewed(config: RoundConfig, task: BuildTask) -> bool:
@@ -187,6 +233,8 @@ def _check_sandbox(config: RoundConfig, tasks: list[Task]) -> None:
     if config.sandbox.backend not in SANDBOX_BACKENDS:
         known = ", ".join(sorted(SANDBOX_BACKENDS))
         raise ConfigError(f"sandbox.backend: expected one of {known} (got {config.sandbox.backend!r})")
+    if config.sandbox.address is not None and config.sandbox.backend != "ray":
+        raise ConfigError(f"sandbox.address: only `backend: ray` takes an address (backend is {config.sandbox.backend!r})")
     for task in tasks:
         if isinstance(task, BuildTask):
             check_needs(task, config.sandbox.allow_network)

@@ -24,6 +24,16 @@ class ObservedClient:
         self._sink.call_done(record, served=served)
         return record
 
+    async def remake(self, request: ChatRequest, meta: CallMeta) -> CallRecord | None:
+        """Forwards `RecordingClient.remake` (a recorded reply proved unusable; `--retry-failed all`)."""
+        if not isinstance(self._inner, RecordingClient):
+            return None
+        sourced = await self._inner.remake(request, meta)
+        if sourced is None:
+            return None
+        self._sink.call_done(sourced.record, served=False)
+        return sourced.record
+
     async def aclose(self) -> None:
         await self._inner.aclose()
 

@@ -21,6 +21,7 @@ class BuildFacts:
         self.result = result
         self.results_dir = results_dir
         self.label = model_labeler(config)
+        self.answer_max_tokens = config.sampling.answer.max_tokens
         self.section = anchor("b", result.task_id)
         self.round = result.dataset_round
         self.scoreboard = {row.impl: row for row in self.round.scoreboard}

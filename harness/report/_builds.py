@@ -14,7 +14,7 @@ from ._build_tables import (
     self_bias_table,
     strictness_table,
 )
-from ._format import NO_VALUE, anchor, heat_color, mean_or_none, number, usd
+from ._format import NO_VALUE, OVER_MAX_TOKENS, anchor, heat_color, mean_or_none, number, over_max_tokens_fact, usd
 from ._load import BuildResult
 from ._questions import score_legend
 from ._views import (
@@ -117,7 +117,7 @@ def _samples_table(samples: list[BuildSampleOutcome]) -> Table:
                 number_cell(s.loc, 0),
                 cell(passed, css="num"),
                 cell(None if tests is None else "timed out" if tests.timed_out else str(tests.exit_code), css="num"),
-                cell(s.error or "", css="bad" if s.error else ""),
+                cell(s.error or (OVER_MAX_TOKENS if s.over_max_tokens else ""), css="bad" if s.error or s.over_max_tokens else ""),
             ]
         )
     columns = [
@@ -145,6 +145,7 @@ def _reviews_table(facts: BuildFacts, impl: str) -> Table:
         tier = cell(facts.tier(judge, impl), css="self-tag" if judge == impl else "")
         if review is None:
             reason = f"review failed: {packet.error}" if packet.error else "no review of this implementation"
+            reason += f" ({OVER_MAX_TOKENS})" if packet.over_max_tokens else ""
             rows.append([who, tier, cell(label), cell(None), cell(None), cell(None), cell(None), cell(reason, css="bad prose")])
         else:
             rows.append(
@@ -156,7 +157,7 @@ def _reviews_table(facts: BuildFacts, impl: str) -> Table:
                     number_cell(review.spec, css="strong"),
                     number_cell(review.quality),
                     cell(review.verdict, css=f"verdict-{review.verdict}"),
-                    cell(review.note or None, css="prose"),
+                    cell(" ".join(filter(None, [review.note, f"({OVER_MAX_TOKENS})" if packet.over_max_tokens else ""])) or None, css="prose"),
                 ]
             )
         anchors.append(facts.review_anchor(judge, impl))
@@ -201,6 +202,9 @@ def _implementation(facts: BuildFacts, impl: str) -> ImplementationEntry:
             ("tokens", f"{judged.usage.total_tokens:,}"),
             ("cost", usd(judged.cost_usd)),
         ]
+        if judged.over_max_tokens:
+            headline += f" · {OVER_MAX_TOKENS}"
+            facts_list.append(over_max_tokens_fact(judged.usage.completion_tokens, facts.answer_max_tokens))
     return ImplementationEntry(
         anchor=facts.impl_anchor(impl),
         model=facts.label(impl),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..config import RoundConfig
-from ..llm import CallRecord
+from ..llm import CallRecord, exceeds_max_tokens
 from ._format import usd
 from ._questions import model_labeler
 from ._views import Column, CostSection, Table, TableCell, cell, number_cell
@@ -127,7 +128,29 @@ def _by_judge(config: RoundConfig, records: list[CallRecord]) -> Table:
     return Table(caption="Per judge (judge and review calls)", columns=columns, rows=rows, sortable=True)
 
 
-def cost_section(config: RoundConfig, records: list[CallRecord]) -> CostSection:
+def _history(records: list[CallRecord], superseded: list[CallRecord]) -> Table | None:
+    """Each record a later one of the same call replaced, and what that call's latest record says."""
+    if not superseded:
+        return None
+    latest = {record.key: record for record in records}
+    rows = []
+    for old in superseded:
+        now = latest.get(old.key)
+        outcome = "ok" if now is not None and now.ok else (now.error if now is not None else None) or "failed"
+        about = old.meta.respondent_id or ""
+        rows.append([
+            cell(old.meta.model_id), cell(old.meta.stage), cell(old.meta.task_id), cell(about),
+            cell(old.error or "ok (an unusable reply)", css="bad"), cell(outcome, css="" if outcome == "ok" else "bad"),
+        ])
+    columns = [Column("model"), Column("stage"), Column("task"), Column("on the answer of"), Column("recorded first"), Column("latest")]
+    note = (
+        f"{len(superseded)} recorded calls were made again with `--retry-failed`; the cassette keeps every record, "
+        "the latest of a call is the one the results use, and replay serves it."
+    )
+    return Table(caption="Calls made again", columns=columns, rows=rows, note=note)
+
+
+def cost_section(config: RoundConfig, records: list[CallRecord], superseded: list[CallRecord] | None = None) -> CostSection:
     total = _Tally.of(records)
     totals = [
         ("calls", f"{total.calls:,}"),
@@ -139,4 +162,14 @@ def cost_section(config: RoundConfig, records: list[CallRecord]) -> CostSection:
     note = "From the run's cassette: one record per model call, repair re-asks included."
     if total.unpriced:
         note += f" {total.unpriced} of {total.calls} calls have no known price: their cost is unknown, and sums marked ≥ leave them out."
-    return CostSection(by_model=_by_model(config, records), by_judge=_by_judge(config, records), totals=totals, note=note)
+    over = [r for r in records if exceeds_max_tokens(r)]
+    if over:
+        totals.insert(3, ("replies over max_tokens", f"{len(over):,}"))
+        per_model = ", ".join(f"{m}: {n}" for m, n in Counter(r.meta.model_id for r in over).items())
+        note += f" {len(over)} replies used more completion tokens than their requested max_tokens ({per_model}); they cost more than planned."
+    history = _history(records, superseded or [])
+    if history is not None:
+        totals.insert(2, ("calls made again", f"{len(superseded or []):,}"))
+    return CostSection(
+        by_model=_by_model(config, records), by_judge=_by_judge(config, records), totals=totals, note=note, history=history
+    )

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 
 __all__ = [
     "NO_VALUE",
+    "OVER_MAX_TOKENS",
     "anchor",
     "heat_color",
     "mean_or_none",
     "number",
+    "over_max_tokens_fact",
     "signed",
     "stdev_or_none",
     "usd",
@@ -19,12 +21,21 @@ __all__ = [
 
 NO_VALUE = "—"
 
+OVER_MAX_TOKENS = "reply over max_tokens"
+"""The mark of a reply whose usage exceeds the requested `max_tokens` (the provider ignored the cap)."""
+
 _UNSAFE_IN_ANCHOR = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def anchor(*parts: str) -> str:
     """An HTML id made of `parts` (anything outside `[A-Za-z0-9_-]` becomes `-`)."""
     return "-".join(_UNSAFE_IN_ANCHOR.sub("-", part).strip("-") or "x" for part in parts)
+
+
+def over_max_tokens_fact(completion_tokens: int, limit: int | None) -> tuple[str, str]:
+    """The fact line of a reply over its `max_tokens`."""
+    requested = f", {limit:,} requested" if limit is not None else ""
+    return ("max_tokens", f"exceeded: {completion_tokens:,} reply tokens{requested}")
 
 
 def number(value: float | int | None, places: int = 2) -> str:

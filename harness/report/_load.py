@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -60,9 +60,11 @@ class RunMaterial:
     questions: list[QuestionResult]
     builds: list[BuildResult]
     records: list[CallRecord] | None
-    """The cassette's call records; None when the run folder has no cassette."""
+    """The cassette's call records (the latest of each call slot); None when the run folder has no cassette."""
     missing_tasks: list[str]
     """Tasks of the config with no details file in the results."""
+    superseded: list[CallRecord] = field(default_factory=list)
+    """Records a later record of the same call slot replaced (`--retry-failed`), oldest first."""
 
 
 def _read_json(path: Path) -> object:
@@ -115,10 +117,11 @@ def _build_result(task_id: str, data: object, details: Path, dataset: DatasetFil
     return BuildResult(task_id=task_id, dataset_round=dataset_round, flat=flat, outcome=outcome)
 
 
-def _load_records(run: RunFolder) -> list[CallRecord] | None:
+def _load_records(run: RunFolder) -> tuple[list[CallRecord] | None, list[CallRecord]]:
     if not run.cassette_path.is_file():
-        return None
-    return Cassette(run.cassette_path).records()
+        return None, []
+    cassette = Cassette(run.cassette_path, repair=True)
+    return cassette.records(), cassette.superseded()
 
 
 def load_run_material(run_dir: Path, results_dir: Path | None = None) -> RunMaterial:
@@ -154,6 +157,7 @@ def load_run_material(run_dir: Path, results_dir: Path | None = None) -> RunMate
         else:
             raise ReportError(f"{path}: neither question nor build details (no `answers` or `samples`)")
     missing = [Path(name).name for name in config.tasks if Path(name).name not in by_task]
+    records, superseded = _load_records(run)
     return RunMaterial(
         run_dir=run.root,
         results_dir=results.root,
@@ -162,6 +166,7 @@ def load_run_material(run_dir: Path, results_dir: Path | None = None) -> RunMate
         info=info,
         questions=questions,
         builds=builds,
-        records=_load_records(run),
+        records=records,
+        superseded=superseded,
         missing_tasks=missing,
     )

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..aggregate import qualifying_judges
 from ..config import RoundConfig
 from ..formats import SELF_JUDGMENT_EXCLUDED, Answer, Judgment
 from ._format import (
     NO_VALUE,
+    OVER_MAX_TOKENS,
     anchor,
     heat_color,
     mean_or_none,
     number,
+    over_max_tokens_fact,
     signed,
     stdev_or_none,
     usd,
@@ -52,6 +55,8 @@ class _QuestionFacts:
     def __init__(self, result: QuestionResult, config: RoundConfig) -> None:
         self.result = result
         self.label = model_labeler(config)
+        self.answer_max_tokens = config.sampling.answer.max_tokens
+        self.panel = config.judging.panel
         self.section = anchor("q", result.task_id)
         outcome = result.outcome
         self.judgments = {(j.judge_id, j.respondent_id): j for j in outcome.judgments}
@@ -95,6 +100,8 @@ def _matrix_cell(facts: _QuestionFacts, judge: str, respondent: str) -> MatrixCe
     judgment = facts.judgments.get((judge, respondent))
     href = f"#{facts.judgment_anchor(judge, respondent)}"
     who = f"{facts.label(judge).name} on {facts.label(respondent).name}"
+    if judgment is None and facts.panel is not None and (answer := facts.answers.get(respondent)) is not None and answer.text is not None:
+        return MatrixCell(kind="missing", text="", title=f"{who}: not on this answer's panel (panel of {facts.panel})")
     if judgment is None:
         return MatrixCell(kind="missing", text=NO_VALUE, title=f"{who}: no judgment recorded")
     if judgment.is_self:
@@ -282,6 +289,8 @@ def _judgment_row(facts: _QuestionFacts, judgment: Judgment) -> list[TableCell]:
     notes = []
     if judgment.repaired:
         notes.append("usable after a repair re-ask")
+    if judgment.over_max_tokens:
+        notes.append(OVER_MAX_TOKENS)
     if judgment.masked_terms:
         notes.append("masked before judging: " + ", ".join(judgment.masked_terms))
     text = judgment.justification or ""
@@ -321,6 +330,9 @@ def _answers(facts: _QuestionFacts) -> list[AnswerEntry]:
                 ("tokens", f"{usage.total_tokens:,} ({usage.prompt_tokens:,} in, {usage.completion_tokens:,} out)"),
                 ("cost", usd(answer.cost_usd)),
             ]
+            if answer.over_max_tokens:
+                headline += f" · {OVER_MAX_TOKENS}"
+                facts_list.append(over_max_tokens_fact(usage.completion_tokens, facts.answer_max_tokens))
         entries.append(
             AnswerEntry(
                 anchor=facts.answer_anchor(respondent),
@@ -335,13 +347,34 @@ def _answers(facts: _QuestionFacts) -> list[AnswerEntry]:
     return entries
 
 
+def _winner_line(facts: _QuestionFacts) -> str:
+    """The winner, and for every model ranked above it, why it did not qualify (the 80% rule, with its numbers)."""
+    evaluation = facts.result.evaluation
+    pool = len(evaluation.models_used)
+    needed = qualifying_judges(pool, facts.panel)
+    assigned = pool - 1 if facts.panel is None else facts.panel
+    winner_id = facts.winner_id()
+    winner_rank = evaluation.rankings[winner_id].rank if winner_id in evaluation.rankings else None
+    above = sorted(
+        (entry for key, entry in evaluation.rankings.items() if key != winner_id and (winner_rank is None or entry.rank < winner_rank)),
+        key=lambda entry: entry.rank,
+    )
+    passed_over = "; ".join(
+        f"{entry.display_name} (rank {entry.rank}) has {entry.score_count} valid judges of the {needed} it needs "
+        f"(80% of the {assigned} assigned to each answer)"
+        for entry in above
+    )
+    if evaluation.winner is not None:
+        line = f"Winner: {evaluation.winner.name} ({number(evaluation.winner.score)})"
+        return f"{line}. Ranked above it but not qualified: {passed_over}" if above else line
+    line = "No winner: no model was scored by enough judges (80% rule)"
+    return f"{line}: {passed_over}" if above else line
+
+
 def question_section(result: QuestionResult, config: RoundConfig) -> QuestionSection:
     facts = _QuestionFacts(result, config)
     evaluation = result.evaluation
-    if evaluation.winner is not None:
-        winner = f"Winner: {evaluation.winner.name} ({number(evaluation.winner.score)})"
-    else:
-        winner = "No winner: no model was scored by enough judges (80% rule)"
+    winner = _winner_line(facts)
     recorded = config.self_judgment == "record"
     self_bias = _self_bias(facts)
     note = (
@@ -349,6 +382,8 @@ def question_section(result: QuestionResult, config: RoundConfig) -> QuestionSec
         if recorded and self_bias is None
         else "Self-judgments were not asked (self_judgment: skip); set self_judgment: record to measure self-bias."
     )
+    if facts.panel is not None:
+        note = f"Panel judging (panel of {facts.panel} judges per answer): a panel never assigns an answer's author, so no self-judgment is asked."
     return QuestionSection(
         anchor=facts.section,
         task_id=result.task_id,

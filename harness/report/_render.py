@@ -86,7 +86,7 @@ def build_report_view(material: RunMaterial) -> ReportView:
     config, info = material.config, material.info
     questions = [question_section(q, config) for q in material.questions]
     builds = [build_section(b, config, material.results_dir, material.tasks_dir) for b in material.builds]
-    costs = cost_section(config, material.records) if material.records is not None else None
+    costs = cost_section(config, material.records, material.superseded) if material.records is not None else None
     navigation = [(q.anchor, f"Question {q.title}") for q in questions] + [(b.anchor, f"Build {b.title}") for b in builds]
     overview = _overview(material, questions)
     if overview is not None:
@@ -104,6 +104,8 @@ def build_report_view(material: RunMaterial) -> ReportView:
         ("self-judgment", config.self_judgment),
         ("identities masked", "yes" if config.mask_identities else "no"),
     ]
+    if config.judging.panel is not None:
+        facts.insert(5, ("panel", f"{config.judging.panel} judges per answer (reviewers per build task)"))
     return ReportView(
         title=config.name,
         facts=facts,

@@ -9,6 +9,7 @@ from ._format import NO_VALUE, number
 
 __all__ = [
     "AnswerEntry",
+    "COMPACT_MATRIX_ABOVE",
     "CellKind",
     "BuildSection",
     "Column",
@@ -29,6 +30,9 @@ __all__ = [
 ]
 
 CellKind = Literal["score", "self", "failed", "missing"]
+
+COMPACT_MATRIX_ABOVE = 12
+"""A matrix with more columns or rows than this is drawn compact (small cells, scrolling, sticky headers)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,11 @@ class ScoreMatrix:
     scale_max: float
     legend: list[tuple[str, str]]
     """(label, background color) swatches of the color scale."""
+
+    @property
+    def compact(self) -> bool:
+        """Large matrices (a big pool) render small cells in a scrolling box whose headers stay in view."""
+        return max(len(self.columns), len(self.rows)) > COMPACT_MATRIX_ABOVE
 
 
 @dataclass(frozen=True)
@@ -199,6 +208,8 @@ class CostSection:
     by_judge: Table
     totals: list[tuple[str, str]]
     note: str
+    history: Table | None = None
+    """Calls made again (`--retry-failed`): each superseded record beside the slot's latest; None when none was."""
 
 
 @dataclass(frozen=True)
@@ -213,3 +224,9 @@ class ReportView:
     builds: list[BuildSection]
     costs: CostSection | None
     missing_tasks: list[str]
+
+    @property
+    def has_compact_matrix(self) -> bool:
+        """Whether the page needs the compact matrix style (only then is it included)."""
+        matrices = [q.matrix for q in self.questions] + [m for b in self.builds for m in (b.matrix, b.quality_matrix)]
+        return any(m.compact for m in matrices) or (self.overview is not None and self.overview.compact)

@@ -11,7 +11,7 @@ from ..tasks import BuildTask
 from ._archive import Submission
 from ._models import TestRunResult
 
-__all__ = ["DEFAULT_SANDBOX_BACKEND", "SandboxBackend", "SANDBOX_BACKENDS", "create_backend"]
+__all__ = ["DEFAULT_SANDBOX_BACKEND", "SANDBOX_BACKENDS", "SandboxBackend", "create_backend"]
 
 DEFAULT_SANDBOX_BACKEND = "docker"
 
@@ -59,7 +59,13 @@ def _docker_backend(**options: Any) -> SandboxBackend:
     return DockerSandbox(**options)
 
 
-SANDBOX_BACKENDS: dict[str, Callable[..., SandboxBackend]] = {"docker": _docker_backend}
+def _ray_backend(**options: Any) -> SandboxBackend:
+    from ._ray import RaySandbox
+
+    return RaySandbox(**options)
+
+
+SANDBOX_BACKENDS: dict[str, Callable[..., SandboxBackend]] = {"docker": _docker_backend, "ray": _ray_backend}
 """Backend name -> factory taking the backend's keyword options."""
 
 

@@ -18,7 +18,8 @@ from ..formats import BuildOutcome, QuestionOutcome, RunFolder
 from ..llm import Endpoint, LiteLLMClient, ModelClient, PriceBook
 from ..plan import RoundPlan, load_plan, make_plan
 from ..progress import ObservedClient, ObservedHiddenTests, ProgressSink, QuietSink
-from ..recording import Cassette, RecordingClient, ReplayClient
+from ..recording import Cassette, RecordingClient, ReplayClient, RetryScope
+from ._health import ModelTrouble, troubled_models, unusable_replies
 from ._lock import run_lock
 from ._prepare import prepare_run
 
@@ -40,6 +41,14 @@ class RunReport(BaseModel):
     spent_usd: float | None = None
     model_ids: list[str] = []
     """The round's models, in config order."""
+    calls_remade: int = 0
+    """Of `calls_made`, calls made again in place of a recorded failure (`--retry-failed`)."""
+    unreadable_cassette_lines: list[str] = []
+    """What was wrong with each dropped cassette line (torn by a crash, or damaged and dropped by `--repair`)."""
+    troubled_models: list[ModelTrouble] = []
+    """Models whose calls failed outside the model (any auth error, or more than a quarter): outputs incomplete."""
+    unusable_replies: dict[str, int] = {}
+    """Per judge, judgments and reviews whose reply stayed unusable after the repair re-ask."""
 
 
 def plan_of_run(run: RunFolder) -> RoundPlan:
@@ -68,6 +77,8 @@ def live_client(config: RoundConfig) -> LiteLLMClient:
         initial_wait_s=config.retry.initial_wait_s,
         max_wait_s=config.retry.max_wait_s,
         timeout_s=config.retry.timeout_s,
+        empty_reply_attempts=config.retry.empty_reply_attempts,
+        prices=PriceBook.of_models(config.models),
     )
 
 
@@ -115,7 +126,7 @@ async def _budget_stop(guard: BudgetGuard) -> None:
 
 async def _execute_live(
     run: RunFolder, plan: RoundPlan, recording: RecordingClient, guard: BudgetGuard | None, sink: ProgressSink
-) -> list[Path] | None:
+) -> tuple[RoundResult, list[Path]] | None:
     try:
         return await _execute_until_done_or_broke(run, plan, recording, guard, sink)
     finally:
@@ -124,44 +135,56 @@ async def _execute_live(
 
 async def _execute_until_done_or_broke(
     run: RunFolder, plan: RoundPlan, recording: RecordingClient, guard: BudgetGuard | None, sink: ProgressSink
-) -> list[Path] | None:
+) -> tuple[RoundResult, list[Path]] | None:
     job = asyncio.ensure_future(execute_run(run, plan, ObservedClient(recording, sink), run.results_dir, sink=sink))
     if guard is None:
-        return (await job)[1]
+        return await job
     stopper = asyncio.ensure_future(_budget_stop(guard))
     await asyncio.wait({job, stopper}, return_when=asyncio.FIRST_COMPLETED)
     if job.done():
         stopper.cancel()
-        return job.result()[1]
+        return job.result()
     job.cancel()
     await asyncio.gather(job, return_exceptions=True)
     return None
 
 
 def _continue(
-    run: RunFolder, plan: RoundPlan, client: ModelClient | None, max_cost_usd: float | None, sink: ProgressSink | None
+    run: RunFolder,
+    plan: RoundPlan,
+    client: ModelClient | None,
+    max_cost_usd: float | None,
+    sink: ProgressSink | None,
+    retry: RetryScope = "none",
+    repair: bool = False,
 ) -> RunReport:
     with run_lock(run.root):
-        cassette = Cassette(run.cassette_path)
+        cassette = Cassette(run.cassette_path, repair=repair)
+        cassette.set_aside_unreadable()
         live: ModelClient = client or live_client(plan.config)
-        guard = BudgetGuard(live, max_cost_usd, PriceBook().upper_estimate) if max_cost_usd is not None else None
-        recording = RecordingClient(guard or live, cassette)
+        guard = BudgetGuard(live, max_cost_usd, PriceBook.of_models(plan.config.models).upper_estimate) if max_cost_usd is not None else None
+        recording = RecordingClient(guard or live, cassette, retry=retry)
         sink = sink or QuietSink()
         try:
-            files = asyncio.run(_execute_live(run, plan, recording, guard, sink))
+            outcome = asyncio.run(_execute_live(run, plan, recording, guard, sink))
         finally:
             sink.close()
             cassette.close()
+    model_ids = [m.id for m in plan.config.models]
     return RunReport(
         run_dir=run.root,
         results_dir=run.results_dir,
-        files=files or [],
+        files=outcome[1] if outcome else [],
         calls_made=recording.made,
         calls_served=recording.served,
+        calls_remade=recording.remade,
         dropped_cassette_lines=cassette.dropped_lines,
-        stopped_by_budget=files is None,
+        unreadable_cassette_lines=[line.describe() for line in cassette.unreadable],
+        stopped_by_budget=outcome is None,
         spent_usd=guard.spent_usd if guard else None,
-        model_ids=[m.id for m in plan.config.models],
+        model_ids=model_ids,
+        troubled_models=troubled_models(cassette.records(), model_ids),
+        unusable_replies=unusable_replies(outcome[0]) if outcome else {},
     )
 
 
@@ -173,34 +196,43 @@ def run_round(
     max_cost_usd: float | None = None,
     sink: ProgressSink | None = None,
     plan: RoundPlan | None = None,
+    retry: RetryScope = "none",
+    repair: bool = False,
 ) -> RunReport:
     """`harness run`: a new run, or the continuation of an unfinished one in the same folder.
 
     `plan`: the config's plan when the caller already made it (the CLI does, to print it).
+    `retry`: which recorded failures to make again (`--retry-failed`); `repair`: drop damaged cassette lines.
     """
     plan = plan or load_plan(config_path)
     run, run_plan = prepare_run(config_path, plan, out, datetime.now(timezone.utc))
-    return _continue(run, run_plan, client, max_cost_usd, sink)
+    return _continue(run, run_plan, client, max_cost_usd, sink, retry, repair)
 
 
 def resume_run(
-    run_dir: Path, client: ModelClient | None = None, *, max_cost_usd: float | None = None, sink: ProgressSink | None = None
+    run_dir: Path,
+    client: ModelClient | None = None,
+    *,
+    max_cost_usd: float | None = None,
+    sink: ProgressSink | None = None,
+    retry: RetryScope = "none",
+    repair: bool = False,
 ) -> RunReport:
     """`harness resume`: continue a run folder with its own recorded config."""
     run = RunFolder(run_dir)
     if not run.exists():
         raise HarnessError(f"{run_dir}: not a run folder (needs round.yaml and run.json)")
-    return _continue(run, plan_of_run(run), client, max_cost_usd, sink)
+    return _continue(run, plan_of_run(run), client, max_cost_usd, sink, retry, repair)
 
 
-def replay_run(run_dir: Path, out: Path | None, sink: ProgressSink | None = None) -> RunReport:
+def replay_run(run_dir: Path, out: Path | None, sink: ProgressSink | None = None, repair: bool = False) -> RunReport:
     """`harness replay`: every call served from the cassette; no network."""
     run = RunFolder(run_dir)
     if not run.exists():
         raise HarnessError(f"{run_dir}: not a run folder (needs round.yaml and run.json)")
     if not run.cassette_path.is_file():
         raise HarnessError(f"{run.cassette_path}: no cassette to replay")
-    cassette = Cassette(run.cassette_path)
+    cassette = Cassette(run.cassette_path, repair=repair)
     replay = ReplayClient(cassette)
     out_dir = Path(out) if out is not None else run.replay_dir
     sink = sink or QuietSink()
@@ -216,5 +248,6 @@ def replay_run(run_dir: Path, out: Path | None, sink: ProgressSink | None = None
         calls_made=0,
         calls_served=replay.served,
         dropped_cassette_lines=cassette.dropped_lines,
+        unreadable_cassette_lines=[line.describe() for line in cassette.unreadable],
         model_ids=[m.id for m in plan.config.models],
     )

@@ -11,7 +11,7 @@ from ._export import (
     results_kinds,
     table_text,
 )
-from ._scaffold import ScaffoldKind, TaskNames, scaffold_task, task_names
+from ._scaffold import ScaffoldKind, TaskNames, scaffold_placeholders, scaffold_task, task_names
 from ._schema import FILE_KINDS, FileKind, format_json_schema
 from ._validate import (
     FileValidation,
@@ -36,6 +36,7 @@ __all__ = [
     "format_json_schema",
     "read_run_table",
     "results_kinds",
+    "scaffold_placeholders",
     "scaffold_task",
     "table_text",
     "task_names",

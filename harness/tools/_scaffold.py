@@ -16,7 +16,7 @@ from typing import Final, Literal
 
 from .._errors import TaskError
 
-__all__ = ["ScaffoldKind", "TaskNames", "scaffold_task", "task_names"]
+__all__ = ["ScaffoldKind", "TaskNames", "scaffold_placeholders", "scaffold_task", "task_names"]
 
 ScaffoldKind = Literal["build", "question"]
 
@@ -176,3 +176,53 @@ def scaffold_task(name: str, kind: ScaffoldKind, parent_dir: Path) -> tuple[Path
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target, sorted(files)
+
+
+_PLACEHOLDER_MARK: Final = "TODO"
+"""Every line the scaffold leaves for the author to fill in holds this word."""
+
+_TEMPLATE_VARIABLE: Final = re.compile(r"\$(\w+)")
+
+
+def _placeholder_patterns() -> list[re.Pattern[str]]:
+    """One pattern per placeholder line the scaffold writes (template variables match any text)."""
+    sources = [_SAMPLE_TEST.template, _REFERENCE.template]
+    for kind in ("build", "question"):
+        folder = resources.files(__package__).joinpath("templates", kind)
+        sources += [entry.read_text(encoding="utf-8") for entry in folder.iterdir() if entry.name.endswith(".md")]
+    patterns: dict[str, re.Pattern[str]] = {}
+    for source in sources:
+        for line in source.splitlines():
+            line = line.strip()
+            if _PLACEHOLDER_MARK in line:
+                literal = "(?:.+?)".join(re.escape(part) for part in _TEMPLATE_VARIABLE.split(line)[::2])
+                patterns.setdefault(line, re.compile(literal))
+    return list(patterns.values())
+
+
+def scaffold_placeholders(task_dir: Path) -> dict[str, list[int]]:
+    """The files of a task folder that still hold a placeholder line of `harness task new`.
+
+    Maps each file (relative, with '/') to the numbers of its placeholder lines. Only lines the
+    scaffold wrote count (a line of the author's own mentioning TODO does not); undecodable and
+    hidden files are skipped.
+    """
+    task_dir = Path(task_dir)
+    patterns = _placeholder_patterns()
+    found: dict[str, list[int]] = {}
+    for path in sorted(task_dir.rglob("*")):
+        relative = path.relative_to(task_dir)
+        if not path.is_file() or any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        lines = [
+            number
+            for number, line in enumerate(text.splitlines(), start=1)
+            if _PLACEHOLDER_MARK in line and any(p.fullmatch(line.strip()) for p in patterns)
+        ]
+        if lines:
+            found[relative.as_posix()] = lines
+    return found
