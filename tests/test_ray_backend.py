@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -24,6 +25,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from harness._errors import ConfigError
 from harness.cli import app
 from harness.sandbox import sweep_stale_containers
 from harness.sandbox._ray_node import NodeSettings, node_prepare, sandbox_fingerprint
@@ -38,6 +40,15 @@ pytestmark = [pytest.mark.docker, pytest.mark.ray]
 # so every connection of the test cluster stays on loopback.
 NODE_IP = "127.0.0.2"
 RAY_LOG = "harness.sandbox.ray"
+# Ray 2.60 turns token authentication on for a new cluster when ~/.ray/auth_token exists (a `ray.init()` of its
+# own writes one). The test cluster is on loopback only: no token, said explicitly to every process of it.
+AUTH = {"RAY_AUTH_MODE": "disabled"}
+
+
+def _tool(name: str) -> str:
+    """A console script of this Python's environment (`ray`, `harness`), whatever PATH says."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.is_file() else name
 
 
 def _children(pid: int) -> list[int]:
@@ -77,12 +88,12 @@ class LocalRayCluster:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         # Ray's sockets live under its temp dir, and a socket path has at most 107 bytes: keep it short.
         self.temp_dir = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
-        self.env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+        self.env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", **AUTH}
 
     def _start(self, name: str, args: list[str]) -> None:
         log = (self.root / f"{name}.log").open("wb")
         self.procs[name] = subprocess.Popen(
-            ["ray", "start", "--block", "--node-ip-address", NODE_IP, "--num-cpus", "1", "--disable-usage-stats", *args],
+            [_tool("ray"), "start", "--block", "--node-ip-address", NODE_IP, "--num-cpus", "1", "--disable-usage-stats", *args],
             stdout=log, stderr=subprocess.STDOUT, env=self.env,
         )
         # Connecting before the node is up blocks in Ray's GCS client: wait for `ray start` to say it is up.
@@ -163,6 +174,8 @@ class LocalRayCluster:
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRayCluster]:
     import ray
 
+    saved = {key: os.environ.get(key) for key in AUTH}
+    os.environ.update(AUTH)  # this process is the round's driver
     cluster = LocalRayCluster(tmp_path_factory.mktemp("ray-cluster"))
     try:
         head_s = cluster.start_head()
@@ -175,6 +188,11 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRayCl
         import docker
 
         sweep_stale_containers(docker.from_env())
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 class _Runs(logging.Handler):
@@ -336,10 +354,10 @@ def test_address_local_starts_a_ray_for_the_round(tmp_path: Path, repo_dir: Path
     """`address: local` from a fresh `harness run` process: a Ray of the round's own, stopped with it."""
     with FakeOpenAIServer(make_responder(repo_dir)) as server:
         config = _round(tmp_path, repo_dir, server.base_url, "local")
-        env = {**os.environ, TEST_KEY_ENV: "sk-test"}
+        env = {**os.environ, TEST_KEY_ENV: "sk-test", **AUTH}
         done = subprocess.run(
-            ["harness", "run", str(config), "--out", str(tmp_path / "run"), "--progress", "quiet"],
-            capture_output=True, text=True, timeout=300, env=env,
+            [_tool("harness"), "run", str(config), "--out", str(tmp_path / "run"), "--progress", "quiet"],
+            check=False, capture_output=True, text=True, timeout=300, env=env,
         )
     assert done.returncode == 0, done.stderr[-3000:]
     dataset = json.loads((tmp_path / "run" / "results" / "dataset.json").read_text())
@@ -361,4 +379,17 @@ def test_sandbox_address_is_checked_before_any_call(
     config = write_round(tmp_path / "round.yaml", "http://127.0.0.1:9", MODELS, ["build-slugify"], repo_dir,
                          tasks_dir=str(repo_dir / "tasks"), sandbox=sandbox)
     result = CliRunner().invoke(app, ["run", str(config), "--out", str(tmp_path / "run"), "--dry-run"])
-    assert result.exit_code == 2 and message in result.output, result.output
+    assert isinstance(result.exception, ConfigError) and message in str(result.exception), result.output
+
+
+def test_ray_is_imported_only_when_the_backend_runs() -> None:
+    """`harness --help`, the plan and constructing the backend do not import Ray (seconds of start-up)."""
+    code = (
+        "import sys; from typer.testing import CliRunner; from harness.cli import app; "
+        "assert CliRunner().invoke(app, ['--help']).exit_code == 0; "
+        "from harness.sandbox import SandboxBackend, create_backend; "
+        "backend = create_backend('ray', address='auto'); assert isinstance(backend, SandboxBackend); "
+        "print('ray' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "False"

@@ -161,6 +161,10 @@ def test_unusable_judge_replies_are_remade_only_with_retry_failed_all(workdir: P
         assert first.exit_code == 0, "unusable replies are the model's failure, not an incomplete run"
         report = json.loads(first.output.strip().splitlines()[-1])
         assert report["event"] == "report" and report["unusable_replies"] == {"gamma": 4}
+        summary = CliRunner().invoke(app, ["resume", str(run_dir)], terminal_width=200)
+        assert summary.exit_code == 0 and "unusable" in summary.output and "outside" in summary.output
+        gamma_row = next(line for line in summary.output.splitlines() if line.strip("│ ").startswith("gamma"))
+        assert [cell.strip() for cell in gamma_row.split("│")[2:6]] == ["10", "0", "0", "4"], gamma_row
         broken["on"] = False
         paid = len(server.requests)
         infra_only = CliRunner().invoke(app, ["resume", str(run_dir), "--retry-failed", "--progress", "quiet"])

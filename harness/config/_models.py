@@ -130,7 +130,7 @@ class SandboxConfig(BaseModel):
     @classmethod
     def _ray_address(cls, value: str | None) -> str | None:
         if value is not None and value not in ("auto", "local") and not re.fullmatch(r"(ray://)?[^\s:/]+:\d+", value):
-            raise ValueError(f"expected auto, local, host:port or ray://host:port (got {value!r})")
+            raise ValueError("expected auto, local, host:port or ray://host:port")
         return value
 
 

@@ -102,7 +102,9 @@ class RaySandbox:
                             # A Ray of the round's own talks on loopback only. Ray turns 127.0.0.1 into the
                             # host's routable address, and keeps another loopback address as given.
                             common["_node_ip_address"] = LOCAL_NODE_IP
-                        ray.init(resources={DOCKER_RESOURCE: float(self.local_slots)}, include_dashboard=False, **common)
+                        ray.init(  # "local": a new Ray even where this machine runs one already
+                            address="local", resources={DOCKER_RESOURCE: float(self.local_slots)}, include_dashboard=False, **common
+                        )
                     else:
                         ray.init(address=self.address, **common)
                 except (ConnectionError, RuntimeError, ValueError) as exc:
