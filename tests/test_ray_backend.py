@@ -25,6 +25,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+import harness
 from harness._errors import ConfigError
 from harness.cli import app
 from harness.sandbox import sweep_stale_containers
@@ -43,6 +44,8 @@ RAY_LOG = "harness.sandbox.ray"
 # Ray 2.60 turns token authentication on for a new cluster when ~/.ray/auth_token exists (a `ray.init()` of its
 # own writes one). The test cluster is on loopback only: no token, said explicitly to every process of it.
 AUTH = {"RAY_AUTH_MODE": "disabled"}
+# Child processes (the Ray nodes' workers, `harness run`) import the harness this test imports.
+HARNESS_PATH = {"PYTHONPATH": os.pathsep.join([str(Path(harness.__file__).resolve().parents[1]), *filter(None, [os.environ.get("PYTHONPATH")])])}
 
 
 def _tool(name: str) -> str:
@@ -88,7 +91,7 @@ class LocalRayCluster:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         # Ray's sockets live under its temp dir, and a socket path has at most 107 bytes: keep it short.
         self.temp_dir = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
-        self.env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", **AUTH}
+        self.env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", **AUTH, **HARNESS_PATH}
 
     def _start(self, name: str, args: list[str]) -> None:
         log = (self.root / f"{name}.log").open("wb")
@@ -354,9 +357,9 @@ def test_address_local_starts_a_ray_for_the_round(tmp_path: Path, repo_dir: Path
     """`address: local` from a fresh `harness run` process: a Ray of the round's own, stopped with it."""
     with FakeOpenAIServer(make_responder(repo_dir)) as server:
         config = _round(tmp_path, repo_dir, server.base_url, "local")
-        env = {**os.environ, TEST_KEY_ENV: "sk-test", **AUTH}
+        env = {**os.environ, TEST_KEY_ENV: "sk-test", **AUTH, **HARNESS_PATH}
         done = subprocess.run(
-            [_tool("harness"), "run", str(config), "--out", str(tmp_path / "run"), "--progress", "quiet"],
+            [sys.executable, "-c", "from harness.cli import main; main()", "run", str(config), "--out", str(tmp_path / "run"), "--progress", "quiet"],
             check=False, capture_output=True, text=True, timeout=300, env=env,
         )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -391,5 +394,6 @@ def test_ray_is_imported_only_when_the_backend_runs() -> None:
         "backend = create_backend('ray', address='auto'); assert isinstance(backend, SandboxBackend); "
         "print('ray' in sys.modules)"
     )
-    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120)
+    env = {**os.environ, **HARNESS_PATH}
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120, env=env)
     assert done.stdout.strip() == "False"

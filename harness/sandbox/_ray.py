@@ -102,7 +102,7 @@ class RaySandbox:
                             # A Ray of the round's own talks on loopback only. Ray turns 127.0.0.1 into the
                             # host's routable address, and keeps another loopback address as given.
                             common["_node_ip_address"] = LOCAL_NODE_IP
-                        ray.init(  # "local": a new Ray even where this machine runs one already
+                        _init_in_owner_thread(  # "local": a new Ray even where this machine runs one already
                             address="local", resources={DOCKER_RESOURCE: float(self.local_slots)}, include_dashboard=False, **common
                         )
                     else:
@@ -246,6 +246,33 @@ class RaySandbox:
                             f"sandbox run {label}: no node of the Ray cluster advertised {DOCKER_RESOURCE!r} "
                             f"for {self.node_wait_s:.0f} s; not scored, run again to resume"
                         )
+
+
+def _init_in_owner_thread(**options: Any) -> None:
+    """`ray.init` that starts Ray's processes, from a thread that lives as long as this process.
+
+    Ray starts them with PR_SET_PDEATHSIG, which fires when the *thread* that started them ends: started
+    from a worker thread of the round, Ray would be killed with it.
+    """
+    import ray
+
+    started = threading.Event()
+    failure: list[BaseException] = []
+
+    def own() -> None:
+        try:
+            ray.init(**options)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            failure.append(exc)
+        finally:
+            started.set()
+        if not failure:
+            threading.Event().wait()
+
+    threading.Thread(target=own, name="harness-ray-owner", daemon=True).start()
+    started.wait()
+    if failure:
+        raise failure[0]
 
 
 def _raise_error(reply: NodeReply) -> None:
