@@ -4,7 +4,13 @@ Prints wall time, the lower bound max(critical path, calls x latency / concurren
 their ratio, calls/s and the harness's CPU milliseconds per call. The server runs in a
 child process so its CPU time is not counted as the harness's.
 
+With `--workers N` the round's config says `calls: {workers: N}`: worker processes make the
+attempts, and the driver (this process) keeps the cassette, retries and limits. Their
+start (each imports LiteLLM) is printed apart and not timed, as the warm-up's import is
+not timed without workers; the CPU per call is then the driver's, and the workers' apart.
+
     python benchmarks/dispatch.py --models 10 --questions 10 --latency 0.5 --concurrency 64
+    python benchmarks/dispatch.py --workers 2 --repeat 5
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ def _serve(latency: float, port_queue: "multiprocessing.Queue[str]", stop: "mult
         stop.wait()
 
 
-def _write_round(folder: Path, base_url: str, models: int, questions: int, concurrency: int) -> Path:
+def _write_round(folder: Path, base_url: str, models: int, questions: int, concurrency: int, workers: int) -> Path:
     import yaml
 
     tasks = folder / "tasks"
@@ -63,6 +69,8 @@ def _write_round(folder: Path, base_url: str, models: int, questions: int, concu
         "judges_dir": str(REPO / "judges"),
         "concurrency": concurrency,
     }
+    if workers:
+        config["calls"] = {"workers": workers}
     path = folder / "round.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
@@ -114,6 +122,7 @@ def main() -> None:
         help="forget what the warm-up call learnt about the provider's route, as a fresh `harness run` would",
     )
     parser.add_argument("--repeat", type=int, default=1, help="rounds to run one after another (this VM's speed drifts)")
+    parser.add_argument("--workers", type=int, default=0, help="call worker processes (0: calls in the driver's event loop)")
     args = parser.parse_args()
     os.environ["BENCH_KEY"] = "sk-bench"
 
@@ -126,35 +135,46 @@ def main() -> None:
 
     import_s, warm_up_s = _warm_up(base_url)
     print(f"round: {args.models} models x {args.questions} questions, latency {args.latency} s, concurrency {args.concurrency}")
+    print(f"call workers:        {args.workers or 'none (calls in the driver event loop)'}")
     print(f"warm-up (untimed):   import LiteLLM {import_s:.2f} s, then 1 call {warm_up_s:.2f} s (provider modules load on first use)")
     print(f"provider route:      {'unknown at the start of each round (--cold-route)' if args.cold_route else 'learnt by the warm-up call'}")
     ratios: list[float] = []
+    driver_cpu: list[float] = []
     try:
         for repeat in range(args.repeat):
             if args.repeat > 1:
                 print(f"\n-- round {repeat + 1} of {args.repeat}")
-            ratios.append(_timed_round(args, base_url))
+            ratio, cpu_ms = _timed_round(args, base_url)
+            ratios.append(ratio)
+            driver_cpu.append(cpu_ms)
     finally:
         stop.set()
         server.join(timeout=10)
     if len(ratios) > 1:
         print(f"\nratios over {len(ratios)} rounds: min {min(ratios):.3f}, median {statistics.median(ratios):.3f}, max {max(ratios):.3f}")
+        print(f"driver CPU per call over {len(ratios)} rounds: median {statistics.median(driver_cpu):.2f} ms")
 
 
-def _timed_round(args: argparse.Namespace, base_url: str) -> float:
-    """Run one round, print its figures, return its ratio."""
-    from harness.session import run_round
+def _timed_round(args: argparse.Namespace, base_url: str) -> tuple[float, float]:
+    """Run one round, print its figures, return its ratio and the driver's CPU milliseconds per call."""
+    from harness.config import load_round_config
+    from harness.llm._call_workers import ProcessCallWorkers
+    from harness.session import live_client, run_round
 
     if args.cold_route:
         from harness.llm import _wire
 
         _wire.ROUTE_USES_SESSION.clear()
     with tempfile.TemporaryDirectory() as scratch:
-        config = _write_round(Path(scratch), base_url, args.models, args.questions, args.concurrency)
+        config = _write_round(Path(scratch), base_url, args.models, args.questions, args.concurrency, args.workers)
+        client = live_client(load_round_config(config))
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
-        report = run_round(config, Path(scratch) / "run")
+        report = run_round(config, Path(scratch) / "run", client)
         wall = time.perf_counter() - started
+        workers = client.backend if isinstance(client.backend, ProcessCallWorkers) else None
+        if workers is not None:
+            wall -= workers.start_s
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
         records = [json.loads(line) for line in (Path(scratch) / "run" / "cassette.jsonl").read_text().splitlines()]
 
@@ -167,12 +187,17 @@ def _timed_round(args: argparse.Namespace, base_url: str) -> float:
     print(f"calls made:          {calls} ({sum(r['attempts'] for r in records)} attempts, {len(failed)} failed)")
     for record in failed[:3]:
         print(f"  failure: {record['error'][:200]}")
+    if workers is not None:
+        print(f"workers started:     {workers.start_s:.2f} s (untimed: each imports LiteLLM)")
     print(f"wall time:           {wall:.2f} s")
     print(f"lower bound:         {bound:.2f} s  (critical path {critical_path:.2f} s, calls x latency / concurrency {throughput_bound:.2f} s)")
     print(f"ratio:               {wall / bound:.3f}  (target <= 1.15)")
     print(f"calls/s:             {calls / wall:.1f}")
-    print(f"harness CPU per call: {1000 * cpu_s / calls:.2f} ms  ({cpu_s:.2f} s in all, {100 * cpu_s / wall:.0f}% of the wall time)")
-    return wall / bound
+    who = "driver" if workers is not None else "harness"
+    print(f"{who} CPU per call:  {1000 * cpu_s / calls:.2f} ms  ({cpu_s:.2f} s in all, {100 * cpu_s / wall:.0f}% of the wall time)")
+    if workers is not None:
+        print(f"workers CPU per call: {1000 * workers.cpu_s / calls:.2f} ms  ({workers.cpu_s:.2f} s in all, start excluded)")
+    return wall / bound, 1000 * cpu_s / calls
 
 if __name__ == "__main__":
     main()

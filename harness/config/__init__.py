@@ -2,6 +2,7 @@
 
 from ._load import dump_round_config, load_round_config
 from ._models import (
+    CallsConfig,
     ModelConfig,
     ModelPrice,
     RetryConfig,
@@ -13,6 +14,7 @@ from ._models import (
 )
 
 __all__ = [
+    "CallsConfig",
     "ModelConfig",
     "ModelPrice",
     "RetryConfig",

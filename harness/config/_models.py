@@ -111,6 +111,13 @@ class RetryConfig(BaseModel):
     usually the model's, and asking five times rarely changes it. After the last it is a recorded model failure."""
 
 
+def check_ray_address(value: str | None) -> str | None:
+    """A Ray cluster address as the config takes it."""
+    if value is not None and value not in ("auto", "local") and not re.fullmatch(r"(ray://)?[^\s:/]+:\d+", value):
+        raise ValueError("expected auto, local, host:port or ray://host:port")
+    return value
+
+
 class SandboxConfig(BaseModel):
     """The sandbox of a build round (`sandbox:` in the round config)."""
 
@@ -129,9 +136,29 @@ class SandboxConfig(BaseModel):
     @field_validator("address")
     @classmethod
     def _ray_address(cls, value: str | None) -> str | None:
-        if value is not None and value not in ("auto", "local") and not re.fullmatch(r"(ray://)?[^\s:/]+:\d+", value):
-            raise ValueError("expected auto, local, host:port or ray://host:port")
-        return value
+        return check_ray_address(value)
+
+
+class CallsConfig(BaseModel):
+    """Where model calls are made (`calls:` in the round config). Retries, limits, prices and the cassette
+    always stay in the process that runs the round."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workers: int = Field(default=0, ge=0, le=256)
+    """Call workers that make the requests, sharing the round's `concurrency`: LiteLLM's CPU work per call
+    (milliseconds) then runs beside the round's event loop rather than in it. 0: the round's own process makes
+    them. Worth it on big rounds with a core to spare; each worker imports LiteLLM once (seconds)."""
+    backend: Literal["auto", "process", "ray"] = "auto"
+    """`process`: worker processes on this machine; `ray`: Ray actors on the cluster of `address`; `auto`:
+    Ray actors when `sandbox.backend` is `ray`, processes otherwise."""
+    address: str | None = None
+    """`ray` only: the cluster (as `sandbox.address`; default: `sandbox.address`, else `auto`)."""
+
+    @field_validator("address")
+    @classmethod
+    def _ray_address(cls, value: str | None) -> str | None:
+        return check_ray_address(value)
 
 
 class JudgingConfig(BaseModel):
@@ -198,6 +225,8 @@ class RoundConfig(BaseModel):
     """Build rounds: which sandbox runs the hidden tests, and what it may grant them."""
     retry: RetryConfig = Field(default_factory=RetryConfig)
     """Retry and timeout policy of model calls."""
+    calls: CallsConfig = Field(default_factory=CallsConfig)
+    """Where model calls are made: in this process, or by call workers (processes or Ray actors)."""
     mask_identities: bool = True
     """Mask model and vendor names in answers before judges see them."""
     output: str | None = None
@@ -228,7 +257,7 @@ class RoundConfig(BaseModel):
         transport = {"concurrency", "api_base", "api_key_env", "price"}
         data = self.model_dump(
             mode="json",
-            exclude={"concurrency", "sandbox_parallel", "sandbox", "retry", "output", "source", "license", "name"},
+            exclude={"concurrency", "sandbox_parallel", "sandbox", "retry", "calls", "output", "source", "license", "name"},
         )
         data["models"] = [{k: v for k, v in m.items() if k not in transport} for m in data["models"]]
         return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Protocol
 
@@ -43,6 +44,14 @@ def register_emitter(emitter: Emitter) -> Emitter:
 def emit_all(result: RoundResult, out_dir: Path) -> list[Path]:
     """Run every registered emitter, in registration order."""
     written: list[Path] = []
-    for emitter in EMITTERS.values():
-        written += emitter.emit(result, out_dir)
+    # Emitting allocates many small objects while the round's records are all alive, and each
+    # collection it sets off would scan those records again: at 1,000 calls (benchmarks/dispatch.py)
+    # emitting took 0.38 s, and 0.05 s with them frozen. They are unfrozen afterwards, so that a
+    # process emitting many rounds (bulk replay) still collects them.
+    gc.freeze()
+    try:
+        for emitter in EMITTERS.values():
+            written += emitter.emit(result, out_dir)
+    finally:
+        gc.unfreeze()
     return written

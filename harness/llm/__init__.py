@@ -9,7 +9,9 @@ from ._errors import (
     is_retryable,
     retry_after_seconds,
 )
-from ._litellm import Endpoint, LiteLLMClient, import_litellm
+from ._attempt import AttemptCall, AttemptError, AttemptOutcome, AttemptRunner, CallBackend, import_litellm
+from ._backends import CALL_BACKENDS, CallWorkersSpec, make_call_backend
+from ._litellm import Endpoint, LiteLLMClient
 from ._pricing import (
     CHARS_PER_TOKEN,
     LiteLLMPriceMap,
@@ -34,6 +36,14 @@ from ._types import (
 )
 
 __all__ = [
+    "CALL_BACKENDS",
+    "CallWorkersSpec",
+    "make_call_backend",
+    "AttemptCall",
+    "AttemptError",
+    "AttemptOutcome",
+    "AttemptRunner",
+    "CallBackend",
     "CHARS_PER_TOKEN",
     "LiteLLMPriceMap",
     "PriceBook",

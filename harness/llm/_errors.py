@@ -14,9 +14,11 @@ __all__ = [
     "classify_error_text",
     "classify_failure",
     "describe_error",
+    "describe_failure",
     "is_auth_error_text",
     "is_retryable",
     "retry_after_seconds",
+    "status_of",
 ]
 
 _RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
@@ -65,7 +67,7 @@ def is_auth_error_text(error: str) -> bool:
     return name in _AUTH_NAMES or status.strip() in ("401", "403")
 
 
-def _status_of(exc: BaseException) -> int | None:
+def status_of(exc: BaseException) -> int | None:
     for attribute in ("status_code", "status"):
         value = getattr(exc, attribute, None)
         if isinstance(value, int):
@@ -83,7 +85,7 @@ def is_retryable(exc: BaseException) -> bool:
     if names & {"AuthenticationError", "BadRequestError", "NotFoundError", "PermissionDeniedError",
                 "ContextWindowExceededError", "ContentPolicyViolationError", "UnprocessableEntityError"}:
         return False
-    status = _status_of(exc)
+    status = status_of(exc)
     if status in _FINAL_STATUS:
         return False
     if status in _RETRYABLE_STATUS:
@@ -134,7 +136,10 @@ def retry_after_seconds(exc: BaseException | None) -> float | None:
 
 def describe_error(exc: BaseException, attempts: int) -> str:
     """A one-line reason for the record: class, status and message, and how many attempts it took."""
-    status = _status_of(exc)
-    message = " ".join(str(exc).split())[:500] or "(no message)"
+    return describe_failure(type(exc).__name__, status_of(exc), " ".join(str(exc).split())[:500], attempts)
+
+
+def describe_failure(type_name: str, status: int | None, message: str, attempts: int) -> str:
+    """`describe_error` from the parts of an exception (an attempt made elsewhere sends only these)."""
     status_part = f" {status}" if status is not None else ""
-    return f"{type(exc).__name__}{status_part}: {message} (after {attempts} attempt{'s' if attempts != 1 else ''})"
+    return f"{type_name}{status_part}: {message or '(no message)'} (after {attempts} attempt{'s' if attempts != 1 else ''})"

@@ -1,4 +1,4 @@
-"""The live call layer: LiteLLM's `acompletion` with concurrency limits and retries."""
+"""The live call layer: LiteLLM calls with the round's limits and retries, wherever the attempts are made."""
 
 from __future__ import annotations
 
@@ -8,39 +8,16 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-)
+from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt
 
-from ._errors import EmptyReplyError, classify_failure, describe_error, is_retryable, retry_after_seconds
+from ._attempt import AttemptCall, AttemptFailed, AttemptOutcome, AttemptRunner, CallBackend
+from ._errors import classify_failure, describe_error, describe_failure
 from ._pricing import PriceBook
 from ._secrets import SecretRedactor
-from ._types import CallMeta, CallRecord, ChatRequest, Usage, call_key
-from ._wire import Wire, proxies_from_env
+from ._types import CallMeta, CallRecord, ChatRequest, call_key
 
-__all__ = ["Endpoint", "LiteLLMClient", "import_litellm"]
-
-
-def import_litellm() -> Any:
-    """Import LiteLLM on first use; its import costs seconds and must not slow the CLI.
-
-    `openai/` models go through LiteLLM's own HTTP handler, the one most of its providers
-    use, rather than through the openai SDK: the SDK's request transformation costs about
-    2 ms of CPU per call (benchmarks/dispatch.py). Setting the variable to false restores
-    the SDK path.
-    """
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    os.environ.setdefault("EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER", "true")
-    import litellm
-
-    litellm.suppress_debug_info = True
-    litellm.drop_params = True
-    return litellm
+__all__ = ["Endpoint", "LiteLLMClient"]
 
 
 @dataclass(frozen=True)
@@ -55,8 +32,11 @@ class Endpoint:
 class LiteLLMClient:
     """Calls models through LiteLLM; every outcome, failures included, becomes a CallRecord.
 
-    Limits: `concurrency` requests on the wire at once, and per model its endpoint's
-    `concurrency` calls (see `_wire.Wire`).
+    The client is the driver's side of every call: it holds the limits (per model its endpoint's
+    `concurrency` attempts at once, and at most twice the round's `concurrency` attempts handed
+    out), reads API keys, retries, prices and builds the record. Each attempt is made by the
+    `backend`: by default in this event loop (`AttemptRunner`, which keeps `concurrency`
+    requests on the wire, see `_wire.Wire`), or by call workers (`_call_workers.py`).
     """
 
     def __init__(
@@ -70,76 +50,66 @@ class LiteLLMClient:
         timeout_s: float = 300.0,
         empty_reply_attempts: int = 2,
         prices: PriceBook | None = None,
+        backend: CallBackend | None = None,
     ) -> None:
-        self._litellm = import_litellm()
         self._endpoints = dict(endpoints)
-        self._wire = Wire(
-            concurrency,
-            {model_id: e.concurrency for model_id, e in self._endpoints.items()},
-            proxies_from_env=proxies_from_env(self._litellm),
-        )
+        self._backend: CallBackend = backend if backend is not None else AttemptRunner(concurrency)
+        self._model_slots = {model_id: asyncio.Semaphore(e.concurrency) for model_id, e in self._endpoints.items()}
+        self._handed_out = asyncio.Semaphore(2 * concurrency)
         self._max_attempts = max_attempts
         self._initial_wait_s = initial_wait_s
         self._max_wait_s = max_wait_s
         self._timeout_s = timeout_s
         self._redactor = SecretRedactor.from_env(e.api_key_env for e in self._endpoints.values())
         self.prices = prices or PriceBook()
-        self._routes: dict[str, str] = {}
         self._empty_reply_attempts = empty_reply_attempts
-        self._retryable = retry_if_exception(is_retryable)
         self._stop = stop_after_attempt(max_attempts)
+
+    @property
+    def backend(self) -> CallBackend:
+        """Where this client's attempts are made."""
+        return self._backend
 
     def _retry(self, state: RetryCallState) -> bool:
         """Transient errors are retried up to `max_attempts`; an empty reply only up to `empty_reply_attempts`."""
         outcome = state.outcome
-        if outcome is not None and outcome.failed and isinstance(outcome.exception(), EmptyReplyError):
+        if outcome is None or not outcome.failed:
+            return False
+        exc = outcome.exception()
+        if not isinstance(exc, AttemptFailed):
+            return False
+        if exc.error.empty_reply:
             return state.attempt_number < self._empty_reply_attempts
-        return bool(self._retryable(state))
+        return exc.error.retryable
 
     def _wait_seconds(self, state: RetryCallState) -> float:
         backoff = min(self._max_wait_s, self._initial_wait_s * 2 ** (state.attempt_number - 1))
         wait = random.uniform(backoff / 2, backoff)
         outcome = state.outcome
-        if outcome is not None and outcome.failed:
-            hinted = retry_after_seconds(outcome.exception())
-            if hinted is not None:
-                wait = max(wait, min(hinted, self._max_wait_s))
+        exc = outcome.exception() if outcome is not None and outcome.failed else None
+        if isinstance(exc, AttemptFailed) and exc.error.retry_after_s is not None:
+            wait = max(wait, min(exc.error.retry_after_s, self._max_wait_s))
         return wait
 
-    def _call_kwargs(self, request: ChatRequest, endpoint: Endpoint) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "model": request.model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-            "timeout": self._timeout_s,
-            "num_retries": 0,
-            "max_retries": 0,
-        }
-        if request.temperature is not None:
-            kwargs["temperature"] = request.temperature
-        if request.max_tokens is not None:
-            kwargs["max_tokens"] = request.max_tokens
-        if endpoint.api_base:
-            kwargs["api_base"] = endpoint.api_base
-        if endpoint.api_key_env:
-            kwargs["api_key"] = os.environ.get(endpoint.api_key_env, "")
-        return kwargs
+    def _attempt_call(self, request: ChatRequest, endpoint: Endpoint) -> AttemptCall:
+        api_key = os.environ.get(endpoint.api_key_env, "") if endpoint.api_key_env else None
+        litellm_price = self.prices.source(request.model) == "litellm"
+        return AttemptCall(
+            request=request, api_base=endpoint.api_base, api_key=api_key, timeout_s=self._timeout_s, litellm_price=litellm_price
+        )
 
-    async def _attempt(self, request: ChatRequest, meta: CallMeta) -> Any:
-        kwargs = self._call_kwargs(request, self._endpoints[meta.model_id])
-        async with self._wire.slot(meta.model_id, self._route_of(request.model)) as session:
-            response = await self._litellm.acompletion(**kwargs, shared_session=session)
-        choices = getattr(response, "choices", None)
-        if not choices:
-            raise EmptyReplyError("the provider returned no choices")
-        content = choices[0].message.content
-        if content is None or not str(content).strip():
-            raise EmptyReplyError("the provider returned an empty message")
-        return response
+    async def _attempt(self, call: AttemptCall, model_id: str) -> AttemptOutcome:
+        async with self._model_slots[model_id], self._handed_out:
+            outcome = await self._backend.attempt(call)
+        if outcome.error is not None:
+            raise AttemptFailed(outcome.error)
+        return outcome
 
     async def complete(self, request: ChatRequest, meta: CallMeta) -> CallRecord:
         if meta.model_id not in self._endpoints:
             raise KeyError(f"no endpoint configured for model {meta.model_id!r}")
         key = call_key(request, meta)
+        call = self._attempt_call(request, self._endpoints[meta.model_id])
         started = time.perf_counter()
         attempts = 0
         retrying = AsyncRetrying(stop=self._stop, wait=self._wait_seconds, retry=self._retry, reraise=True)
@@ -147,90 +117,49 @@ class LiteLLMClient:
             async for attempt in retrying:
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
-                    response = await self._attempt(request, meta)
+                    outcome = await self._attempt(call, meta.model_id)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # every provider failure becomes a recorded failure
-            return CallRecord(
-                key=key,
-                meta=meta,
-                request=request,
-                latency_s=round(time.perf_counter() - started, 3),
-                attempts=attempts,
-                error=self._redactor.redact(describe_error(exc, attempts)),
-                failure=classify_failure(exc),
-            )
+        except AttemptFailed as failed:
+            error = failed.error
+            return self._failed(key, meta, request, started, attempts,
+                                describe_failure(error.type_name, error.status, error.message, attempts), error.failure)
+        except Exception as exc:  # a fault of the call layer itself is recorded like a provider's
+            return self._failed(key, meta, request, started, attempts, describe_error(exc, attempts), classify_failure(exc))
         return CallRecord(
             key=key,
             meta=meta,
             request=request,
-            reply=str(response.choices[0].message.content),
-            usage=_usage_of(response),
-            cost_usd=self._cost_of(request.model, response),
+            reply=outcome.reply,
+            usage=outcome.usage,
+            cost_usd=self._cost_of(request.model, outcome),
             latency_s=round(time.perf_counter() - started, 3),
             attempts=attempts,
         )
 
-    def _route_of(self, model: str) -> str:
-        """LiteLLM's provider for `model`: calls of one provider share a code path."""
-        if model not in self._routes:
-            try:
-                self._routes[model] = str(self._litellm.get_llm_provider(model)[1])
-            except Exception:  # LiteLLM does not know the provider: the call will say why
-                self._routes[model] = model
-        return self._routes[model]
+    def _failed(
+        self, key: str, meta: CallMeta, request: ChatRequest, started: float, attempts: int, error: str, failure: str
+    ) -> CallRecord:
+        return CallRecord(
+            key=key,
+            meta=meta,
+            request=request,
+            latency_s=round(time.perf_counter() - started, 3),
+            attempts=attempts,
+            error=self._redactor.redact(error),
+            failure="model" if failure == "model" else "infra",
+        )
 
     async def aclose(self) -> None:
-        """Flush LiteLLM's logs and close the shared session; call it last on the round's loop."""
-        await self.flush_logs()
-        await self._wire.aclose(self._litellm)
+        """Stop the backend (flushing LiteLLM's logs, closing sessions); call it last on the round's loop."""
+        await self._backend.aclose()
 
-    async def flush_logs(self, timeout_s: float = 5.0) -> None:
-        """Let LiteLLM finish its background logging of this loop's calls before the loop closes.
-
-        LiteLLM logs every call from a worker bound to the running event loop; logs still
-        queued when the loop closes are carried to the next loop with a warning
-        ("LoggingWorker: event loop changed"). Call this last thing on the round's loop.
-        """
-        await asyncio.sleep(0)  # each call's log is enqueued by a task of its own
-        try:
-            from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER
-        except ImportError:  # another LiteLLM layout: nothing to flush that we know of
-            return
-        try:
-            await asyncio.wait_for(GLOBAL_LOGGING_WORKER.flush(), timeout=timeout_s)
-        except TimeoutError:
-            pass
-
-    def _cost_of(self, model: str, response: Any) -> float | None:
-        """The call's cost: from the config's price when it gives one, else LiteLLM's; None when the model has no price.
-
-        LiteLLM already priced the response it returned (`_hidden_params["response_cost"]`,
-        the documented place to read it): pricing it a second time would double that work.
-        """
+    def _cost_of(self, model: str, outcome: AttemptOutcome) -> float | None:
+        """The call's cost: from the config's price when it gives one, else LiteLLM's; None when the model has no price."""
         source = self.prices.source(model)
         if source is None:
             return None
         if source == "config":
-            usage = _usage_of(response)
+            usage = outcome.usage
             return self.prices.cost(model, usage.prompt_tokens, usage.completion_tokens)
-        hidden = getattr(response, "_hidden_params", None)
-        cost = hidden.get("response_cost") if isinstance(hidden, dict) else None
-        if cost is None:
-            try:
-                cost = self._litellm.completion_cost(completion_response=response)
-            except Exception:  # LiteLLM raises when the model has no price
-                return None
-        return float(cost) if cost else None
-
-
-def _usage_of(response: Any) -> Usage:
-    usage = getattr(response, "usage", None)
-    if usage is None:
-        return Usage()
-    details = getattr(usage, "prompt_tokens_details", None)
-    cached = getattr(details, "cached_tokens", None) if details is not None else None
-    prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
-    completion = int(getattr(usage, "completion_tokens", 0) or 0)
-    total = int(getattr(usage, "total_tokens", 0) or 0) or prompt + completion
-    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=total, cached_tokens=int(cached or 0))
+        return outcome.litellm_cost

@@ -13,7 +13,10 @@ steps and are all sent late, where a few at a time are sent one after another.
 Until a route's (provider's) first request has been seen going out through the session,
 its calls hold a wire slot for their whole duration, which is exact for any provider; so
 do the calls of a route whose call succeeded unseen. A model's own `concurrency` always
-covers its whole call.
+covers its whole attempt; the driver holds it (`_litellm.py`), wherever the attempt is made.
+
+One `Wire` serves one event loop: the driver's, or each call worker's with its share of the
+round's `concurrency` (`_call_workers.py`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -98,10 +101,9 @@ async def _request_ended(session: Any, trace_context: Any, params: Any) -> None:
 class Wire:
     """The limits one round's calls share, and their HTTP session (made in the running loop)."""
 
-    def __init__(self, concurrency: int, model_concurrency: Mapping[str, int], *, proxies_from_env: bool = False) -> None:
+    def __init__(self, concurrency: int, *, proxies_from_env: bool = False) -> None:
         self._concurrency = concurrency
         self._proxies_from_env = proxies_from_env
-        self._model_slots = {model_id: asyncio.Semaphore(limit) for model_id, limit in model_concurrency.items()}
         self._work_slots = asyncio.Semaphore(2 * concurrency)
         self._prep_slots = asyncio.Semaphore(_PREPARED_AT_ONCE)
         self._wire_slots = asyncio.Semaphore(concurrency)
@@ -109,13 +111,13 @@ class Wire:
         self._session: Any = None
 
     @asynccontextmanager
-    async def slot(self, model_id: str, route: str) -> AsyncIterator[Any]:
-        """Hold a place for one call of `model_id`; yields the aiohttp session to send it with.
+    async def slot(self, route: str) -> AsyncIterator[Any]:
+        """Hold a place for one call; yields the aiohttp session to send it with.
 
         `route` names the way LiteLLM sends the call (its provider): whether a route's
         requests go through the shared session is learnt once per process.
         """
-        async with self._model_slots[model_id], self._work_slots:
+        async with self._work_slots:
             call = _Call(self, route)
             try:
                 call.on_wire = await self._whole_call_slot_unless_routed(route)

@@ -13,12 +13,12 @@ import itertools
 import logging
 import os
 import re
-import sys
 import threading
 import time
 from typing import Any
 
 from .._errors import SandboxInfraError, SandboxInputError
+from ..cluster import DOCKER_RESOURCE, LOCAL_NODE_IP, ClusterError, connect_ray
 from ..tasks import BuildTask
 from ._archive import Submission
 from ._models import SandboxLimits, TestRunResult
@@ -27,14 +27,7 @@ from ._ray_node import NodeReply, NodeSettings, TaskBundle, node_prepare, node_r
 
 __all__ = ["DOCKER_RESOURCE", "LOCAL_NODE_IP", "RaySandbox"]
 
-DOCKER_RESOURCE = "docker"
-"""The custom Ray resource of nodes that have a Docker engine and the sandbox image: one unit per run at once."""
-
-LOCAL_NODE_IP = "127.0.0.2"
-"""The address of the Ray that `address: local` starts (Linux): loopback, so nothing of it is reachable from outside."""
-
 log = logging.getLogger("harness.sandbox.ray")
-_CONNECT_LOCK = threading.Lock()
 _NODE_ID = re.compile(r"node ID: ([0-9a-f]{12,})")
 
 
@@ -90,25 +83,11 @@ class RaySandbox:
     # Connection ---------------------------------------------------------------------------------
 
     def _connect(self) -> Any:
-        import ray
-
-        with _CONNECT_LOCK:
-            if not ray.is_initialized():
-                os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no report leaves the machine
-                common: dict[str, Any] = {"namespace": "harness", "log_to_driver": False, "logging_level": logging.WARNING}
-                try:
-                    if self.address == "local":
-                        if sys.platform == "linux":
-                            # A Ray of the round's own talks on loopback only. Ray turns 127.0.0.1 into the
-                            # host's routable address, and keeps another loopback address as given.
-                            common["_node_ip_address"] = LOCAL_NODE_IP
-                        _init_in_owner_thread(  # "local": a new Ray even where this machine runs one already
-                            address="local", resources={DOCKER_RESOURCE: float(self.local_slots)}, include_dashboard=False, **common
-                        )
-                    else:
-                        ray.init(address=self.address, **common)
-                except (ConnectionError, RuntimeError, ValueError) as exc:
-                    raise SandboxInfraError(f"cannot connect to the Ray cluster at {self.address!r}: {exc}") from exc
+        try:
+            ray = connect_ray(self.address, local_docker_slots=self.local_slots)
+        except ClusterError as exc:
+            raise SandboxInfraError(str(exc)) from exc
+        with self._lock:
             if self._remote_run is None:
                 # A unit of `docker` per run; no CPU accounted (the container has its own limits); Ray retries nothing.
                 place = ray.remote(num_cpus=0, resources={DOCKER_RESOURCE: 1}, max_retries=0, retry_exceptions=False)
@@ -246,33 +225,6 @@ class RaySandbox:
                             f"sandbox run {label}: no node of the Ray cluster advertised {DOCKER_RESOURCE!r} "
                             f"for {self.node_wait_s:.0f} s; not scored, run again to resume"
                         )
-
-
-def _init_in_owner_thread(**options: Any) -> None:
-    """`ray.init` that starts Ray's processes, from a thread that lives as long as this process.
-
-    Ray starts them with PR_SET_PDEATHSIG, which fires when the *thread* that started them ends: started
-    from a worker thread of the round, Ray would be killed with it.
-    """
-    import ray
-
-    started = threading.Event()
-    failure: list[BaseException] = []
-
-    def own() -> None:
-        try:
-            ray.init(**options)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
-            failure.append(exc)
-        finally:
-            started.set()
-        if not failure:
-            threading.Event().wait()
-
-    threading.Thread(target=own, name="harness-ray-owner", daemon=True).start()
-    started.wait()
-    if failure:
-        raise failure[0]
 
 
 def _raise_error(reply: NodeReply) -> None:

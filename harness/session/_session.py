@@ -15,7 +15,7 @@ from ..config import RoundConfig
 from ..emit import RoundResult, emit_all
 from ..engine import HiddenTests, SandboxHiddenTests, run_build_tasks, run_question_tasks
 from ..formats import BuildOutcome, QuestionOutcome, RunFolder
-from ..llm import Endpoint, LiteLLMClient, ModelClient, PriceBook
+from ..llm import CallBackend, CallWorkersSpec, Endpoint, LiteLLMClient, ModelClient, PriceBook, make_call_backend
 from ..plan import RoundPlan, load_plan, make_plan
 from ..progress import ObservedClient, ObservedHiddenTests, ProgressSink, QuietSink
 from ..recording import Cassette, RecordingClient, ReplayClient, RetryScope
@@ -72,6 +72,7 @@ def live_client(config: RoundConfig) -> LiteLLMClient:
     endpoints = {m.id: Endpoint(api_base=m.api_base, api_key_env=m.api_key_env, concurrency=m.concurrency) for m in config.models}
     return LiteLLMClient(
         endpoints,
+        backend=call_backend(config),
         concurrency=config.concurrency,
         max_attempts=config.retry.max_attempts,
         initial_wait_s=config.retry.initial_wait_s,
@@ -80,6 +81,23 @@ def live_client(config: RoundConfig) -> LiteLLMClient:
         empty_reply_attempts=config.retry.empty_reply_attempts,
         prices=PriceBook.of_models(config.models),
     )
+
+
+def call_backend(config: RoundConfig) -> CallBackend | None:
+    """Where the round's attempts are made (`calls:`); None: in the round's own event loop."""
+    calls = config.calls
+    if calls.workers == 0:
+        return None
+    name = calls.backend if calls.backend != "auto" else ("ray" if config.sandbox.backend == "ray" else "process")
+    spec = CallWorkersSpec(
+        workers=calls.workers,
+        concurrency=config.concurrency,
+        secret_env_names=tuple(m.api_key_env for m in config.models if m.api_key_env),
+        models=tuple(m.litellm_model for m in config.models),
+        address=calls.address or config.sandbox.address or "auto",
+        local_docker_slots=os.cpu_count() or 1,  # as the Ray sandbox backend starts a local Ray
+    )
+    return make_call_backend(name, spec)
 
 
 async def execute_run(
