@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import threading
 import time
@@ -84,10 +85,27 @@ def test_shares_add_up_to_the_round_limit() -> None:
     assert split_concurrency(2, 8) == [1, 1]
 
 
+def _rerun_with_workers(run_dir: Path, rerun: Path, workers: int, base_url: str) -> None:
+    """The same run folder (same timestamp, same names) without cassette and results, its recorded
+    config given `calls: {workers: N}` (0: calls in the loop), resumed: every call made fresh."""
+    shutil.copytree(run_dir, rerun, ignore=shutil.ignore_patterns("cassette.jsonl", "results", "replay", ".lock"))
+    recorded = rerun / "round.yaml"
+    data = yaml.safe_load(recorded.read_text())
+    data["calls"] = {"workers": workers}
+    if not workers:
+        del data["calls"]
+    for model in data["models"]:
+        model["api_base"] = base_url
+    recorded.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = CliRunner().invoke(app, ["resume", str(rerun), "--progress", "quiet"])
+    assert result.exit_code == 0, result.output
+
+
 def test_round_with_workers_gives_the_files_of_a_round_without(workdir: Path, repo_dir: Path) -> None:
     with FakeOpenAIServer(honest_with_key, latency_s=0.02) as server:
         _run(_config(workdir, server.base_url, "in-loop", repo_dir), workdir / "in-loop")
-        _run(_config(workdir, server.base_url, "workers", repo_dir, calls={"workers": 2}), workdir / "workers")
+        _rerun_with_workers(workdir / "in-loop", workdir / "workers", 2, server.base_url)
+        assert server.request_count() == 2 * (4 * 3 + 4 * 3 * 3)
 
     records = _records(workdir / "workers")
     assert len(records) == 4 * 3 + 4 * 3 * 3  # answers, then every other model judges each
@@ -185,5 +203,5 @@ def test_a_worker_killed_mid_round_loses_no_call(workdir: Path, repo_dir: Path) 
     # Every request the server saw is an attempt a record counts: nothing was paid unseen.
     assert requests_seen <= sum(int(r["attempts"]) for r in records)
     with FakeOpenAIServer(honest_with_key) as server:
-        _run(_config(workdir, server.base_url, "clean", repo_dir), workdir / "clean")
+        _rerun_with_workers(workdir / "killed", workdir / "clean", 0, server.base_url)
     _same_as_clean(workdir / "killed", workdir / "clean")

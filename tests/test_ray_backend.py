@@ -397,3 +397,38 @@ def test_ray_is_imported_only_when_the_backend_runs() -> None:
     env = {**os.environ, **HARNESS_PATH}
     done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=120, env=env)
     assert done.stdout.strip() == "False"
+
+
+def test_calls_made_by_ray_actors_give_the_files_of_calls_in_the_loop(
+    ray_cluster: LocalRayCluster, tmp_path: Path, repo_dir: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`calls: {backend: ray}`: the round's attempts are made by actors on the cluster's nodes."""
+    from .test_call_workers import KEY, MODELS as QUESTION_MODELS, _records, _rerun_with_workers, honest_with_key
+    from .test_retry_failed import _same_as_clean
+    from ._round_fixtures import write_question_task
+
+    monkeypatch.setenv(TEST_KEY_ENV, KEY)
+    for index in range(3):
+        write_question_task(tmp_path / "tasks", f"q{index}", f"R-{index:03d}", f"Question {index}: why actors?")
+    caplog.set_level(logging.INFO, logger="harness.llm.ray")
+    with FakeOpenAIServer(honest_with_key, latency_s=0.02) as server:
+        config = write_round(
+            tmp_path / "round.yaml", server.base_url, QUESTION_MODELS, ["q0", "q1", "q2"], repo_dir,
+            calls={"workers": 2, "backend": "ray", "address": ray_cluster.address},
+        )
+        result = CliRunner().invoke(app, ["run", str(config), "--out", str(tmp_path / "on-ray"), "--progress", "quiet"])
+        assert result.exit_code == 0, result.output
+        _rerun_with_workers(tmp_path / "on-ray", tmp_path / "in-loop", 0, server.base_url)
+
+    placed = [r for r in caplog.records if r.msg.startswith("call actor %d")]
+    assert len(placed) == 2, [r.getMessage() for r in caplog.records]
+    cluster_nodes = {str(n["NodeID"]) for n in ray_cluster._nodes()}
+    mine = set(_children(os.getpid()))
+    for record in placed:
+        node_id, pid = str(record.args[2]), int(record.args[3])  # type: ignore[index]
+        assert node_id in cluster_nodes
+        assert pid not in mine and pid != os.getpid()  # a process of the cluster, not of this driver
+    records = _records(tmp_path / "on-ray")
+    assert len(records) == 4 * 3 + 4 * 3 * 3 and all(r["error"] is None for r in records)
+    _same_as_clean(tmp_path / "on-ray", tmp_path / "in-loop")

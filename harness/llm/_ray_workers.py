@@ -10,6 +10,7 @@ is restarted by Ray (at most `max_restarts` times) and takes attempts again.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import resource
 from typing import Any
@@ -19,6 +20,8 @@ from ._attempt import AttemptCall, AttemptOutcome, AttemptRunner
 from ._call_workers import split_concurrency
 
 __all__ = ["CallActor", "RayCallWorkers"]
+
+_log = logging.getLogger("harness.llm.ray")
 
 
 class CallActor:
@@ -86,6 +89,8 @@ class RayCallWorkers:
                 ]
                 self.placement = list(await asyncio.gather(*(actor.ready.remote() for actor in actors)))
                 _check_versions(self.placement)
+                for index, where in enumerate(self.placement):
+                    _log.info("call actor %d (share %d) on Ray node %s, pid %s", index, self.shares[index], where["node_id"], where["pid"])
                 self._actors = actors
                 self._in_hand = [0] * len(actors)
             return self._actors
