@@ -209,7 +209,6 @@ class ProcessCallWorkers:
         async with self._lock:
             if not self._workers:
                 started = time.perf_counter()
-                self.first_start_at = started
                 self._workers = [_WorkerProcess(index, share) for index, share in enumerate(self.shares)]
                 await asyncio.gather(*(w.start(self._env(), self.warm_models) for w in self._workers))
                 self.start_s = time.perf_counter() - started
