@@ -170,7 +170,7 @@ def test_round_limit_holds_across_workers(
     assert all(r["error"] is None for r in _records(workdir / "limit"))
 
 
-def test_a_worker_killed_mid_round_loses_no_call(workdir: Path, repo_dir: Path) -> None:
+def test_a_worker_killed_mid_round_loses_no_call(workdir: Path, repo_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
     killed: list[int] = []
 
     def kill_one_worker(server: FakeOpenAIServer, stop: threading.Event) -> None:
@@ -194,6 +194,9 @@ def test_a_worker_killed_mid_round_loses_no_call(workdir: Path, repo_dir: Path) 
         requests_seen = server.request_count()
 
     assert killed, "the worker was not killed mid-round"
+    lost = [r.getMessage() for r in caplog.records if r.name == "harness.llm.workers"]
+    assert len(lost) == 1 and f"(pid {killed[0]}) exited (code -9)" in lost[0], lost
+    assert "made again" in lost[0]
     records = _records(workdir / "killed")
     keys = [r["key"] for r in records]
     assert len(keys) == len(set(keys)) == 4 * 3 + 4 * 3 * 3  # every call recorded, none twice

@@ -18,6 +18,7 @@ import asyncio
 import collections
 import itertools
 import json
+import logging
 import os
 import sys
 import time
@@ -28,6 +29,8 @@ from ._attempt import AttemptCall, AttemptOutcome
 from ._call_worker import STREAM_LIMIT
 
 __all__ = ["ProcessCallWorkers", "split_concurrency"]
+
+_log = logging.getLogger("harness.llm.workers")
 
 _START_TIMEOUT_S = 120.0
 _STOP_TIMEOUT_S = 10.0
@@ -115,6 +118,12 @@ class _WorkerProcess:
             code = await self._process.wait()
             self.exited.set()
             reason = f"{self.describe()} exited (code {code}) with the attempt in hand: {self.stderr_tail()}"
+            if not self._closing:
+                in_hand = sum(1 for future in self._pending.values() if not future.done())
+                _log.warning(
+                    "%s exited (code %s) with %d attempt(s) in hand; they are made again and a new worker takes its place: %s",
+                    self.describe(), code, in_hand, self.stderr_tail(),
+                )
             for future in self._pending.values():
                 if not future.done():  # the request may have gone out: retried like a dropped connection
                     future.set_result(AttemptOutcome.worker_lost(reason, retryable=True))
@@ -144,6 +153,7 @@ class _WorkerProcess:
         """Close its input (it finishes and says bye), then wait; kill it if it does not end."""
         if self._process is None:
             return
+        self._closing = True
         if self._process.stdin is not None and not self._process.stdin.is_closing():
             self._process.stdin.close()
         try:
