@@ -42,10 +42,14 @@ def _respond(request: FakeRequest) -> ResponderResult:
     return f"An answer from a benchmark model ({request.model})."
 
 
-def _serve(latency: float, port_queue: "multiprocessing.Queue[str]", stop: "multiprocessing.synchronize.Event") -> None:
+def _serve(latency: float, port_queue: "multiprocessing.Queue[str | float]", stop: "multiprocessing.synchronize.Event") -> None:
+    """Serve until `stop`, then put the CPU seconds the server used after start-up on the queue."""
     with FakeOpenAIServer(_respond, latency_s=latency) as server:
+        started = resource.getrusage(resource.RUSAGE_SELF)
         port_queue.put(server.base_url)
         stop.wait()
+        ended = resource.getrusage(resource.RUSAGE_SELF)
+    port_queue.put((ended.ru_utime - started.ru_utime) + (ended.ru_stime - started.ru_stime))
 
 
 def _write_round(folder: Path, base_url: str, models: int, questions: int, concurrency: int, workers: int) -> Path:
@@ -127,11 +131,11 @@ def main() -> None:
     os.environ["BENCH_KEY"] = "sk-bench"
 
     context = multiprocessing.get_context("spawn")
-    port_queue: multiprocessing.Queue[str] = context.Queue()
+    port_queue: multiprocessing.Queue[str | float] = context.Queue()
     stop = context.Event()
     server = context.Process(target=_serve, args=(args.latency, port_queue, stop), daemon=True)
     server.start()
-    base_url = port_queue.get(timeout=30)
+    base_url = str(port_queue.get(timeout=30))
 
     import_s, warm_up_s = _warm_up(base_url)
     print(f"round: {args.models} models x {args.questions} questions, latency {args.latency} s, concurrency {args.concurrency}")
@@ -140,23 +144,28 @@ def main() -> None:
     print(f"provider route:      {'unknown at the start of each round (--cold-route)' if args.cold_route else 'learnt by the warm-up call'}")
     ratios: list[float] = []
     driver_cpu: list[float] = []
+    calls = 0
     try:
         for repeat in range(args.repeat):
             if args.repeat > 1:
                 print(f"\n-- round {repeat + 1} of {args.repeat}")
-            ratio, cpu_ms = _timed_round(args, base_url)
+            ratio, cpu_ms, round_calls = _timed_round(args, base_url)
             ratios.append(ratio)
             driver_cpu.append(cpu_ms)
+            calls += round_calls
     finally:
         stop.set()
+        server_cpu_s = float(port_queue.get(timeout=30))
         server.join(timeout=10)
+    # The server shares the machine's cores with the harness: on 2 cores its CPU is part of the ratio.
+    print(f"\nserver CPU per call: {1000 * server_cpu_s / max(calls + 1, 1):.2f} ms  ({server_cpu_s:.2f} s in all, warm-up included)")
     if len(ratios) > 1:
         print(f"\nratios over {len(ratios)} rounds: min {min(ratios):.3f}, median {statistics.median(ratios):.3f}, max {max(ratios):.3f}")
         print(f"driver CPU per call over {len(ratios)} rounds: median {statistics.median(driver_cpu):.2f} ms")
 
 
-def _timed_round(args: argparse.Namespace, base_url: str) -> tuple[float, float]:
-    """Run one round, print its figures, return its ratio and the driver's CPU milliseconds per call."""
+def _timed_round(args: argparse.Namespace, base_url: str) -> tuple[float, float, int]:
+    """Run one round, print its figures, return its ratio, the driver's CPU milliseconds per call and the calls made."""
     from harness.config import load_round_config
     from harness.llm._call_workers import ProcessCallWorkers
     from harness.session import live_client, run_round
@@ -191,13 +200,14 @@ def _timed_round(args: argparse.Namespace, base_url: str) -> tuple[float, float]
         print(f"workers started:     {workers.start_s:.2f} s (untimed: each imports LiteLLM)")
     print(f"wall time:           {wall:.2f} s")
     print(f"lower bound:         {bound:.2f} s  (critical path {critical_path:.2f} s, calls x latency / concurrency {throughput_bound:.2f} s)")
-    print(f"ratio:               {wall / bound:.3f}  (target <= 1.15)")
+    target = 1.08 if workers is not None else 1.15
+    print(f"ratio:               {wall / bound:.3f}  (target <= {target})")
     print(f"calls/s:             {calls / wall:.1f}")
     who = "driver" if workers is not None else "harness"
     print(f"{who} CPU per call:  {1000 * cpu_s / calls:.2f} ms  ({cpu_s:.2f} s in all, {100 * cpu_s / wall:.0f}% of the wall time)")
     if workers is not None:
         print(f"workers CPU per call: {1000 * workers.cpu_s / calls:.2f} ms  ({workers.cpu_s:.2f} s in all, start excluded)")
-    return wall / bound, 1000 * cpu_s / calls
+    return wall / bound, 1000 * cpu_s / calls, calls
 
 if __name__ == "__main__":
     main()
