@@ -8,7 +8,7 @@ from ..config import RoundConfig
 from ..formats import BuildSampleOutcome, PacketReview, ReviewScores
 from ._format import anchor
 from ._load import BuildResult
-from ._questions import model_labeler
+from ._question_facts import model_labeler
 from ._views import TableCell, cell
 
 __all__ = ["BuildFacts", "hard_fail_cell"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..config import RoundConfig
 from ..llm import CallRecord, exceeds_max_tokens
 from ._format import usd
-from ._questions import model_labeler
+from ._question_facts import model_labeler
 from ._views import Column, CostSection, Table, TableCell, cell, number_cell
 
 __all__ = ["cost_section"]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..aggregate import qualifying_judges
 from ..config import RoundConfig
-from ..formats import SELF_JUDGMENT_EXCLUDED, Answer, Judgment
+from ..formats import SELF_JUDGMENT_EXCLUDED, Judgment
 from ._format import (
     NO_VALUE,
     OVER_MAX_TOKENS,
@@ -20,12 +18,12 @@ from ._format import (
     usd,
 )
 from ._load import QuestionResult
+from ._question_facts import QuestionFacts
 from ._views import (
     AnswerEntry,
     Column,
     MatrixCell,
     MatrixRow,
-    ModelLabel,
     QuestionSection,
     ScoreMatrix,
     Table,
@@ -34,14 +32,9 @@ from ._views import (
     number_cell,
 )
 
-__all__ = ["question_section", "model_labeler", "score_legend"]
+__all__ = ["question_section", "score_legend"]
 
 SCORE_MAX = 10.0
-
-
-def model_labeler(config: RoundConfig) -> Callable[[str], ModelLabel]:
-    names = {m.id: m.name for m in config.models}
-    return lambda model_id: ModelLabel(id=model_id, name=names.get(model_id, model_id))
 
 
 def score_legend(maximum: float) -> list[tuple[str, str]]:
@@ -49,54 +42,11 @@ def score_legend(maximum: float) -> list[tuple[str, str]]:
     return [(number(value, 1), heat_color(value, maximum)) for value in steps]
 
 
-class _QuestionFacts:
-    """Lookups over one question's answers and judgments."""
-
-    def __init__(self, result: QuestionResult, config: RoundConfig) -> None:
-        self.result = result
-        self.label = model_labeler(config)
-        self.answer_max_tokens = config.sampling.answer.max_tokens
-        self.panel = config.judging.panel
-        self.section = anchor("q", result.task_id)
-        outcome = result.outcome
-        self.judgments = {(j.judge_id, j.respondent_id): j for j in outcome.judgments}
-        self.answers: dict[str, Answer] = {a.model_id: a for a in outcome.answers}
-        ranked = list(result.evaluation.rankings)
-        pool = [m.id for m in config.models] + [a.model_id for a in outcome.answers] + [j.respondent_id for j in outcome.judgments]
-        self.respondents = ranked + [m for m in dict.fromkeys(pool) if m not in ranked]
-        judge_ids = list(dict.fromkeys(config.judge_ids() + [j.judge_id for j in outcome.judgments]))
-        position = {m: i for i, m in enumerate(self.respondents)}
-        self.judges = sorted(judge_ids, key=lambda j: position.get(j, len(position)))
-        self.criteria = list(dict.fromkeys(name for j in outcome.judgments for name in (j.scores or {})))
-
-    def valid_scores_received(self, respondent: str) -> list[float]:
-        return [s for j in self.judges if (s := self.valid_score(j, respondent)) is not None]
-
-    def valid_scores_given(self, judge: str) -> list[float]:
-        return [s for r in self.respondents if (s := self.valid_score(judge, r)) is not None]
-
-    def valid_score(self, judge: str, respondent: str) -> float | None:
-        judgment = self.judgments.get((judge, respondent))
-        return judgment.weighted_score if judgment is not None and judgment.valid else None
-
-    def answer_anchor(self, respondent: str) -> str:
-        return anchor(self.section, "answer", respondent)
-
-    def judgment_anchor(self, judge: str, respondent: str) -> str:
-        return anchor(self.section, "answer", respondent, "by", judge)
-
-    def winner_id(self) -> str | None:
-        winner = self.result.evaluation.winner
-        if winner is None:
-            return None
-        return next((key for key, entry in self.result.evaluation.rankings.items() if entry.display_name == winner.name), None)
-
-
 def _self_score(judgment: Judgment) -> float | None:
     return judgment.weighted_score if judgment.is_self and judgment.error is None else None
 
 
-def _matrix_cell(facts: _QuestionFacts, judge: str, respondent: str) -> MatrixCell:
+def _matrix_cell(facts: QuestionFacts, judge: str, respondent: str) -> MatrixCell:
     judgment = facts.judgments.get((judge, respondent))
     href = f"#{facts.judgment_anchor(judge, respondent)}"
     who = f"{facts.label(judge).name} on {facts.label(respondent).name}"
@@ -119,7 +69,7 @@ def _matrix_cell(facts: _QuestionFacts, judge: str, respondent: str) -> MatrixCe
     return MatrixCell(kind="failed", text="✕", title=f"{who}: failed: {reason}", href=href)
 
 
-def _matrix(facts: _QuestionFacts) -> ScoreMatrix:
+def _matrix(facts: QuestionFacts) -> ScoreMatrix:
     rankings = facts.result.evaluation.rankings
     rows = [
         MatrixRow(
@@ -145,7 +95,7 @@ def _matrix(facts: _QuestionFacts) -> ScoreMatrix:
     )
 
 
-def _answer_failure(facts: _QuestionFacts, respondent: str) -> str:
+def _answer_failure(facts: QuestionFacts, respondent: str) -> str:
     answer = facts.answers.get(respondent)
     if answer is None:
         return "no answer recorded"
@@ -154,7 +104,7 @@ def _answer_failure(facts: _QuestionFacts, respondent: str) -> str:
     return "no valid judgment"
 
 
-def _leaderboard(facts: _QuestionFacts) -> Table:
+def _leaderboard(facts: QuestionFacts) -> Table:
     rankings = facts.result.evaluation.rankings
     winner = facts.winner_id()
     rows: list[list[TableCell]] = []
@@ -189,7 +139,7 @@ def _leaderboard(facts: _QuestionFacts) -> Table:
     return Table(caption="Leaderboard", columns=columns, rows=rows, sortable=True)
 
 
-def _strictness(facts: _QuestionFacts) -> Table:
+def _strictness(facts: QuestionFacts) -> Table:
     rows = []
     for judge in facts.judges:
         given = facts.valid_scores_given(judge)
@@ -228,7 +178,7 @@ def _strictness(facts: _QuestionFacts) -> Table:
     return Table(caption="Judge strictness", columns=columns, rows=rows, sortable=True)
 
 
-def _self_bias(facts: _QuestionFacts) -> Table | None:
+def _self_bias(facts: QuestionFacts) -> Table | None:
     rows = []
     for respondent in facts.respondents:
         judgment = facts.judgments.get((respondent, respondent))
@@ -250,7 +200,7 @@ def _self_bias(facts: _QuestionFacts) -> Table | None:
     return Table(caption="Self-bias (self-judgments recorded, never counted)", columns=columns, rows=rows, sortable=True)
 
 
-def _spread(facts: _QuestionFacts) -> Table:
+def _spread(facts: QuestionFacts) -> Table:
     rows = []
     for respondent in facts.respondents:
         scores = facts.valid_scores_received(respondent)
@@ -278,7 +228,7 @@ def _spread(facts: _QuestionFacts) -> Table:
     return Table(caption="Judge agreement: score spread per answer", columns=columns, rows=rows, sortable=True)
 
 
-def _judgment_row(facts: _QuestionFacts, judgment: Judgment) -> list[TableCell]:
+def _judgment_row(facts: QuestionFacts, judgment: Judgment) -> list[TableCell]:
     if judgment.is_self:
         asked = judgment.error != SELF_JUDGMENT_EXCLUDED
         status = cell("self: not counted" if asked else "self: not asked", judgment.error or "", css="self-tag")
@@ -302,7 +252,7 @@ def _judgment_row(facts: _QuestionFacts, judgment: Judgment) -> list[TableCell]:
     return [cell(facts.label(judgment.judge_id).name, judgment.judge_id), score_cell, *criteria, cell(text or None, css="prose"), status, cell("; ".join(notes) or "", css="small")]
 
 
-def _answers(facts: _QuestionFacts) -> list[AnswerEntry]:
+def _answers(facts: QuestionFacts) -> list[AnswerEntry]:
     rankings = facts.result.evaluation.rankings
     entries = []
     for respondent in facts.respondents:
@@ -347,7 +297,7 @@ def _answers(facts: _QuestionFacts) -> list[AnswerEntry]:
     return entries
 
 
-def _winner_line(facts: _QuestionFacts) -> str:
+def _winner_line(facts: QuestionFacts) -> str:
     """The winner, and for every model ranked above it, why it did not qualify (the 80% rule, with its numbers)."""
     evaluation = facts.result.evaluation
     pool = len(evaluation.models_used)
@@ -372,7 +322,7 @@ def _winner_line(facts: _QuestionFacts) -> str:
 
 
 def question_section(result: QuestionResult, config: RoundConfig) -> QuestionSection:
-    facts = _QuestionFacts(result, config)
+    facts = QuestionFacts(result, config)
     evaluation = result.evaluation
     winner = _winner_line(facts)
     recorded = config.self_judgment == "record"

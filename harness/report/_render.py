@@ -11,7 +11,8 @@ from ._builds import build_section
 from ._costs import cost_section
 from ._format import NO_VALUE, anchor, heat_color, mean_or_none, number
 from ._load import RunMaterial, load_run_material
-from ._questions import SCORE_MAX, model_labeler, question_section
+from ._question_facts import model_labeler
+from ._questions import SCORE_MAX, question_section
 from ._views import (
     Column,
     MatrixCell,
