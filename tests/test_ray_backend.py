@@ -424,7 +424,9 @@ def test_calls_made_by_ray_actors_give_the_files_of_calls_in_the_loop(
     placed = [r for r in caplog.records if r.msg.startswith("call actor %d")]
     assert len(placed) == 2, [r.getMessage() for r in caplog.records]
     cluster_nodes = {str(n["NodeID"]) for n in ray_cluster._nodes()}
-    mine = set(_children(os.getpid()))
+    # The cluster's `ray start` processes are this test's children, so Ray's workers descend from it too.
+    cluster = {pid for proc in ray_cluster.procs.values() for pid in (proc.pid, *_children(proc.pid))}
+    mine = set(_children(os.getpid())) - cluster
     for record in placed:
         node_id, pid = str(record.args[2]), int(record.args[3])  # type: ignore[index]
         assert node_id in cluster_nodes

@@ -312,9 +312,15 @@ class DockerSandbox:
         image: str,
         network_id: str | None,
     ) -> _ContainerRun:
-        container_id: str = api.create_container(
-            image, boot_command(), **container_options(api, self.limits, owner_labels(run_id), network_id)
-        )["Id"]
+        # A unique name finds the container again when a Ctrl-C lands while the daemon creates it.
+        name = f"harness-sandbox-{secrets.token_hex(8)}"
+        try:
+            container_id: str = api.create_container(
+                image, boot_command(), name=name, **container_options(api, self.limits, owner_labels(run_id), network_id)
+            )["Id"]
+        except BaseException:
+            self._remove(api, name)
+            raise
         output = TailBuffer(self.limits.output_tail_bytes)
         stdio: ContainerStdio | None = None
         try:
@@ -339,18 +345,34 @@ class DockerSandbox:
         return _ContainerRun(outcome, watchdog.fired, duration_s, output.text())
 
     @staticmethod
-    def _wait_until_removed(api: Any, container_id: str, timeout_s: int = 30) -> None:
+    def _wait_until_removed(api: Any, container_id: str, timeout_s: float = 30.0) -> None:
+        """Wait for a removal already in progress to finish. Polled: a `wait` for the "removed"
+        condition on a container whose removal has begun can return at once, before it is gone."""
         import docker
 
-        try:
-            api.wait(container_id, timeout=timeout_s, condition="removed")
-        except (docker.errors.DockerException, OSError):
-            pass  # gone already, or the daemon is slow: the sweep catches stragglers
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                api.inspect_container(container_id)
+            except docker.errors.NotFound:
+                return
+            except (docker.errors.DockerException, OSError):
+                return  # the daemon is unwell: the sweep catches stragglers
+            time.sleep(0.05)
 
     @staticmethod
     def _remove(api: Any, container_id: str) -> None:
-        """Remove the container (and anything it holds). Runs in `finally`, also on KeyboardInterrupt,
-        so it never raises: a container it cannot remove is left to `sweep_stale_containers`."""
+        """Remove the container (and anything it holds). Runs in `finally`, also on KeyboardInterrupt.
+        A container it cannot remove is left to `sweep_stale_containers`, not raised; a Ctrl-C that lands
+        during the removal is raised only once the removal is finished (the daemon goes on removing)."""
+        try:
+            DockerSandbox._remove_once(api, container_id)
+        except KeyboardInterrupt:
+            DockerSandbox._remove_once(api, container_id)
+            raise
+
+    @staticmethod
+    def _remove_once(api: Any, container_id: str) -> None:
         import docker
 
         error: Exception | None = None

@@ -32,6 +32,40 @@ from ._helpers import (
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("no_leftover_containers")]
 
 
+
+def _interrupt_after(real: Any, *, in_background: bool = False) -> Any:
+    """`real`, then a Ctrl-C as the call returns: the daemon has done (or, `in_background`, is doing) the
+    work, but the caller never hears back. Only the first call is interrupted."""
+    calls = []
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        if len(calls) > 1:
+            return real(*args, **kwargs)
+        if in_background:
+            threading.Thread(target=real, args=args, kwargs=kwargs, daemon=True).start()
+            time.sleep(0.02)
+        else:
+            real(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    return interrupted
+
+
+@pytest.mark.parametrize("call", ["create_container", "remove_container"])
+def test_keyboard_interrupt_inside_a_docker_call_leaves_no_container(
+    sandbox: DockerSandbox, make_probe_task: ProbeTaskFactory, docker_client: Any,
+    monkeypatch: pytest.MonkeyPatch, call: str,
+) -> None:
+    """A Ctrl-C landing while the daemon creates the container (its id never returned) or removes it
+    (the removal goes on after the request is cut) still ends with the container gone."""
+    task = make_probe_task({"test_quick.py": "def test_quick():\n    assert True\n"})
+    api = sandbox._clients()[0].api
+    monkeypatch.setattr(api, call, _interrupt_after(getattr(api, call), in_background=call == "remove_container"))
+    with pytest.raises(KeyboardInterrupt):
+        sandbox.run(task, {}, f"ctrl-c-in-{call}")
+    assert own_containers(docker_client) == []
+
 def test_keyboard_interrupt_during_a_run_removes_the_container(
     sandbox: DockerSandbox, make_probe_task: ProbeTaskFactory, docker_client: Any
 ) -> None:
