@@ -198,6 +198,7 @@ def _timed_round(args: argparse.Namespace, base_url: str) -> tuple[float, float,
         print(f"  failure: {record['error'][:200]}")
     if workers is not None:
         print(f"workers started:     {workers.start_s:.2f} s (untimed: each imports LiteLLM)")
+        print(f"workers stopped:     {workers.stop_s:.2f} s (timed: each flushes LiteLLM's logs)")
     print(f"wall time:           {wall:.2f} s")
     print(f"lower bound:         {bound:.2f} s  (critical path {critical_path:.2f} s, calls x latency / concurrency {throughput_bound:.2f} s)")
     target = 1.08 if workers is not None else 1.15

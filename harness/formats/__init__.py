@@ -36,7 +36,7 @@ from ._evaluation import (
     RankingEntry,
     Winner,
 )
-from ._json import dumps_published, normalize_numbers, write_atomic
+from ._json import dumps_published, js_number, write_atomic
 from ._layout import (
     PUBLISHED_KINDS,
     FileKind,
@@ -89,8 +89,8 @@ __all__ = [
     "dumps_details",
     "dumps_published",
     "evaluation_slot",
+    "js_number",
     "load_dataset_file",
-    "normalize_numbers",
     "quantize_half_up",
     "round_half_up",
     "sample_path",

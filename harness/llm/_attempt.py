@@ -8,7 +8,9 @@ worker process or in a Ray actor (`_call_workers.py`), and every kind behaves th
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,7 +40,13 @@ def import_litellm() -> Any:
     """
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER", "true")
+    first_import = "litellm" not in sys.modules
     import litellm
+
+    if first_import:
+        # The objects of LiteLLM's import live as long as the process; frozen, the collector never
+        # scans them again, where a full collection would stall the first calls for about 0.2 s.
+        gc.freeze()
 
     litellm.suppress_debug_info = True
     litellm.drop_params = True

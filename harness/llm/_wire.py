@@ -180,8 +180,10 @@ class Wire:
             tracing.on_request_start.append(_request_started)
             tracing.on_request_end.append(_request_ended)
             tracing.on_request_exception.append(_request_ended)
+            # The wire slots bound the requests out; connections may be more, so that a request that
+            # takes a slot just freed need not wait for the answered call to give its connection back.
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._concurrency, limit_per_host=0, ttl_dns_cache=300),
+                connector=aiohttp.TCPConnector(limit=2 * self._concurrency, limit_per_host=0, ttl_dns_cache=300),
                 cookie_jar=aiohttp.DummyCookieJar(),
                 trust_env=self._proxies_from_env,
                 trace_configs=[tracing],

@@ -131,7 +131,10 @@ async def execute_run(
 
     await asyncio.gather(run_questions(), run_builds())
     result = RoundResult(plan=plan, info=run.load_info(), questions=questions, builds=builds)
-    return result, emit_all(result, out_dir)
+    # Every call is made: the call layer stops (call workers flush LiteLLM's logs and exit, in their own
+    # processes) while the files are written, not after. Closing it again later is harmless.
+    files, _ = await asyncio.gather(asyncio.to_thread(emit_all, result, out_dir), client.aclose())
+    return result, files
 
 
 async def _budget_stop(guard: BudgetGuard) -> None:
