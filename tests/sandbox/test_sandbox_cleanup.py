@@ -14,6 +14,7 @@ import pytest
 
 from harness.sandbox import (
     LABEL_PID,
+    LABEL_RUN_ID,
     DockerSandbox,
     SandboxPool,
     load_build_task,
@@ -134,10 +135,14 @@ def test_container_of_a_killed_harness_removes_itself(
     harness = subprocess.Popen([sys.executable, "-c", script, str(task.folder), sandbox_image])
     try:
         label = {"label": f"{LABEL_PID}={harness.pid}"}
+        # The run's own container, not the one that collects the expected tests before it: a kill between
+        # that one's end and the next one's start would leave a container that never ran, which nothing
+        # inside can notice (the next harness's sweep removes it: test_stale_containers_of_dead_processes_are_swept).
+        running_tests = {"label": [f"{LABEL_PID}={harness.pid}", f"{LABEL_RUN_ID}=killed-harness"]}
         deadline = time.monotonic() + 20
-        while not docker_client.api.containers(filters=label) and time.monotonic() < deadline:
+        while not docker_client.api.containers(filters=running_tests) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert docker_client.api.containers(filters=label), "the run never started"
+        assert docker_client.api.containers(filters=running_tests), "the run never started"
         time.sleep(0.5)
     finally:
         harness.kill()

@@ -131,7 +131,22 @@ def start(argv, uid, cwd, stdin, output_fd, pass_fds):
     )
 
 
+def stop_when_the_host_is_gone():
+    """The host holds the container's stdin open until it has removed the container; an end of stdin
+    before then means the harness is gone (killed, crashed) and no one will read this run. Everything
+    stops at once, so the container ends and removes itself instead of running out its time limit."""
+    try:
+        while sys.stdin.buffer.read(65536):
+            pass
+    except (OSError, ValueError):
+        pass
+    kill_everything_else()
+    os._exit(0)
+
+
 def main(nonce, payload):
+    host_watch = threading.Thread(target=stop_when_the_host_is_gone, daemon=True)
+    host_watch.start()
     lay_out(payload)
     config = payload["runner_config"]
     report_r, report_w = os.pipe()
@@ -205,9 +220,4 @@ def main(nonce, payload):
     body = json.dumps(result).encode("utf-8")
     out = os.fdopen(2, "wb", buffering=0)
     out.write(f"harness-result-{nonce} {len(body)}\n".encode() + body + f"\nharness-end-{nonce}\n".encode())
-    # Wait for the host to remove the container; stdin closing means it is gone.
-    try:
-        while sys.stdin.buffer.read(65536):
-            pass
-    except OSError:
-        pass
+    host_watch.join()  # the host removes the container, or goes away: either ends this process
