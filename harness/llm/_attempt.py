@@ -45,7 +45,7 @@ def import_litellm() -> Any:
 
     if first_import:
         # The objects of LiteLLM's import live as long as the process; frozen, the collector never
-        # scans them again, where a full collection would stall the first calls for about 0.2 s.
+        # scans them again, where a full collection would stall the first calls (0.2-0.35 s seen).
         gc.freeze()
 
     litellm.suppress_debug_info = True
