@@ -16,6 +16,7 @@ not timed without workers; the CPU per call is then the driver's, and the worker
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import multiprocessing
 import os
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
@@ -42,14 +44,61 @@ def _respond(request: FakeRequest) -> ResponderResult:
     return f"An answer from a benchmark model ({request.model})."
 
 
-def _serve(latency: float, port_queue: "multiprocessing.Queue[str | float]", stop: "multiprocessing.synchronize.Event") -> None:
-    """Serve until `stop`, then put the CPU seconds the server used after start-up on the queue."""
-    with FakeOpenAIServer(_respond, latency_s=latency) as server:
+_ANSWERED_AT: list[float] = []
+"""In the server process: when each reply was made (`time.monotonic`, one clock for every process here)."""
+
+
+def _respond_and_log(request: FakeRequest) -> ResponderResult:
+    _ANSWERED_AT.append(time.monotonic())
+    return _respond(request)
+
+
+def _serve(latency: float, port_queue: "multiprocessing.Queue[Any]", stop: "multiprocessing.synchronize.Event") -> None:
+    """Serve until `stop`, then put on the queue the CPU seconds the server used after start-up and
+    the arrival time of every request (the responder runs `latency` after a request arrives)."""
+    with FakeOpenAIServer(_respond_and_log, latency_s=latency) as server:
         started = resource.getrusage(resource.RUSAGE_SELF)
         port_queue.put(server.base_url)
         stop.wait()
         ended = resource.getrusage(resource.RUSAGE_SELF)
     port_queue.put((ended.ru_utime - started.ru_utime) + (ended.ru_stime - started.ru_stime))
+    port_queue.put([answered - latency for answered in _ANSWERED_AT])
+
+
+class _FullCollections:
+    """The driver's full garbage collections (generation 2), logged with `gc.callbacks`."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, float]] = []
+        self._began = 0.0
+        gc.callbacks.append(self._observe)
+
+    def _observe(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.monotonic()
+        elif info["generation"] == 2:
+            self.pauses.append((self._began, time.monotonic() - self._began))
+
+    def within(self, window: tuple[float, float]) -> list[float]:
+        return [length for began, length in self.pauses if window[0] <= began <= window[1]]
+
+
+def _print_server_view(windows: list[tuple[float, float]], arrivals: list[float], latency: float, concurrency: int) -> None:
+    """Per round, from the server's side: requests held on average, and the longest pause in requests
+    arriving during the first wave (while the first `concurrency` requests go out)."""
+    import numpy as np
+
+    print("\nfrom the server's side, per round:")
+    for number, (begin, end) in enumerate(windows, start=1):
+        arrived = np.array(sorted(a for a in arrivals if begin <= a <= end))
+        if len(arrived) < 2:
+            continue
+        grid = np.arange(arrived[0], arrived[-1] + latency, 0.002)
+        held = np.searchsorted(arrived, grid, side="right") - np.searchsorted(arrived + latency, grid, side="right")
+        first_wave = arrived[: min(concurrency, len(arrived))]
+        longest_pause = float(np.diff(first_wave).max()) if len(first_wave) > 1 else 0.0
+        print(f"  round {number}: held {held.mean():.1f} of {concurrency} requests on average; "
+              f"longest pause while the first {len(first_wave)} went out {1000 * longest_pause:.0f} ms")
 
 
 def _write_round(folder: Path, base_url: str, models: int, questions: int, concurrency: int, workers: int) -> Path:
@@ -131,7 +180,7 @@ def main() -> None:
     os.environ["BENCH_KEY"] = "sk-bench"
 
     context = multiprocessing.get_context("spawn")
-    port_queue: multiprocessing.Queue[str | float] = context.Queue()
+    port_queue: multiprocessing.Queue[Any] = context.Queue()
     stop = context.Event()
     server = context.Process(target=_serve, args=(args.latency, port_queue, stop), daemon=True)
     server.start()
@@ -144,19 +193,27 @@ def main() -> None:
     print(f"provider route:      {'unknown at the start of each round (--cold-route)' if args.cold_route else 'learnt by the warm-up call'}")
     ratios: list[float] = []
     driver_cpu: list[float] = []
+    windows: list[tuple[float, float]] = []
+    collections = _FullCollections()
     calls = 0
     try:
         for repeat in range(args.repeat):
             if args.repeat > 1:
                 print(f"\n-- round {repeat + 1} of {args.repeat}")
+            began = time.monotonic()
             ratio, cpu_ms, round_calls = _timed_round(args, base_url)
+            windows.append((began, time.monotonic()))
+            pauses = collections.within(windows[-1])
+            print(f"driver full GCs:     {len(pauses)}, {1000 * sum(pauses):.0f} ms in all, longest {1000 * max(pauses, default=0):.0f} ms")
             ratios.append(ratio)
             driver_cpu.append(cpu_ms)
             calls += round_calls
     finally:
         stop.set()
         server_cpu_s = float(port_queue.get(timeout=30))
+        arrivals = list(port_queue.get(timeout=30))
         server.join(timeout=10)
+    _print_server_view(windows, arrivals, args.latency, args.concurrency)
     # The server shares the machine's cores with the harness: on 2 cores its CPU is part of the ratio.
     print(f"\nserver CPU per call: {1000 * server_cpu_s / max(calls + 1, 1):.2f} ms  ({server_cpu_s:.2f} s in all, warm-up included)")
     if len(ratios) > 1:
@@ -174,6 +231,19 @@ def _timed_round(args: argparse.Namespace, base_url: str) -> tuple[float, float,
         from harness.llm import _wire
 
         _wire.ROUTE_USES_SESSION.clear()
+    import harness.session._session as session_module
+
+    emit_all = session_module.emit_all
+    emitted: list[float] = []
+
+    def timed_emit_all(*args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return emit_all(*args)
+        finally:
+            emitted.append(time.perf_counter() - started)
+
+    session_module.emit_all = timed_emit_all  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as scratch:
         config = _write_round(Path(scratch), base_url, args.models, args.questions, args.concurrency, args.workers)
         client = live_client(load_round_config(config))
@@ -185,6 +255,7 @@ def _timed_round(args: argparse.Namespace, base_url: str) -> tuple[float, float,
         if workers is not None:
             wall -= workers.start_s
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        session_module.emit_all = emit_all  # type: ignore[assignment]
         records = [json.loads(line) for line in (Path(scratch) / "run" / "cassette.jsonl").read_text().splitlines()]
 
     calls = report.calls_made
@@ -199,6 +270,7 @@ def _timed_round(args: argparse.Namespace, base_url: str) -> tuple[float, float,
     if workers is not None:
         print(f"workers started:     {workers.start_s:.2f} s (untimed: each imports LiteLLM)")
         print(f"workers stopped:     {workers.stop_s:.2f} s (timed: each flushes LiteLLM's logs)")
+    print(f"files written in:    {1000 * sum(emitted):.0f} ms (timed; while the call layer stops)")
     print(f"wall time:           {wall:.2f} s")
     print(f"lower bound:         {bound:.2f} s  (critical path {critical_path:.2f} s, calls x latency / concurrency {throughput_bound:.2f} s)")
     target = 1.08 if workers is not None else 1.15

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import struct
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +84,23 @@ def test_a_lone_surrogate_in_a_reply_is_escaped_not_a_crash() -> None:
 
 def test_integers_beyond_64_bits_and_non_string_keys() -> None:
     assert dumps_published({1: 2**70}) == '{\n  "1": 1180591620717411303424\n}'
+
+
+def test_numbers_equal_what_node_writes_for_random_doubles(tmp_path: Path) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the fixed table above still holds")
+    generator = random.Random(4)
+    doubles: list[float] = []
+    while len(doubles) < 20000:
+        value = struct.unpack("d", struct.pack("Q", generator.getrandbits(64)))[0]
+        if value == value and abs(value) != float("inf"):
+            doubles.append(value)
+    doubles += [round(generator.uniform(-10, 10), generator.randint(0, 17)) * 10.0**e for e in range(-30, 30) for _ in range(50)]
+    source = tmp_path / "doubles.json"
+    source.write_text(json.dumps(doubles))
+    script = "const v = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8')); process.stdout.write(v.map(x => JSON.stringify(x)).join('\\n'))"
+    written = subprocess.run([node, "-e", script, str(source)], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert len(written) == len(doubles)
+    differing = [(value, ours, theirs) for value, ours, theirs in zip(doubles, map(js_number, doubles), written) if ours != theirs]
+    assert differing == []

@@ -247,7 +247,10 @@ class ProcessCallWorkers:
         return await worker.attempt(call)
 
     async def aclose(self) -> None:
+        """Stop the workers; a second call waits for the same stop (and leaves `stop_s` as the first measured it)."""
+        first = not self._closed
         self._closed = True
         stopping = time.perf_counter()
         await asyncio.gather(*(w.stop() for w in self._workers))
-        self.stop_s = time.perf_counter() - stopping
+        if first:
+            self.stop_s = time.perf_counter() - stopping
