@@ -83,13 +83,14 @@ class _FullCollections:
         return [length for began, length in self.pauses if window[0] <= began <= window[1]]
 
 
-def _print_server_view(windows: list[tuple[float, float]], arrivals: list[float], latency: float, concurrency: int) -> None:
+def _print_server_view(windows: list[tuple[float, float, float]], arrivals: list[float], latency: float, concurrency: int) -> None:
     """Per round, from the server's side: requests held on average, and the longest pause in requests
-    arriving during the first wave (while the first `concurrency` requests go out)."""
+    arriving during the first wave (while the first `concurrency` requests go out), and the round's two ends: from
+    its start to the first request (the workers' start, untimed, left out) and from the last reply to its return."""
     import numpy as np
 
     print("\nfrom the server's side, per round:")
-    for number, (begin, end) in enumerate(windows, start=1):
+    for number, (begin, end, untimed) in enumerate(windows, start=1):
         arrived = np.array(sorted(a for a in arrivals if begin <= a <= end))
         if len(arrived) < 2:
             continue
@@ -98,7 +99,9 @@ def _print_server_view(windows: list[tuple[float, float]], arrivals: list[float]
         first_wave = arrived[: min(concurrency, len(arrived))]
         longest_pause = float(np.diff(first_wave).max()) if len(first_wave) > 1 else 0.0
         print(f"  round {number}: held {held.mean():.1f} of {concurrency} requests on average; "
-              f"longest pause while the first {len(first_wave)} went out {1000 * longest_pause:.0f} ms")
+              f"longest pause while the first {len(first_wave)} went out {1000 * longest_pause:.0f} ms; "
+              f"first request {1000 * (arrived[0] - begin - untimed):.0f} ms after the round began, "
+              f"round ended {1000 * (end - arrived[-1] - latency):.0f} ms after the last reply")
 
 
 def _write_round(folder: Path, base_url: str, models: int, questions: int, concurrency: int, workers: int) -> Path:
@@ -193,17 +196,19 @@ def main() -> None:
     print(f"provider route:      {'unknown at the start of each round (--cold-route)' if args.cold_route else 'learnt by the warm-up call'}")
     ratios: list[float] = []
     driver_cpu: list[float] = []
-    windows: list[tuple[float, float]] = []
+    windows: list[tuple[float, float, float]] = []
     collections = _FullCollections()
     calls = 0
     try:
         for repeat in range(args.repeat):
             if args.repeat > 1:
                 print(f"\n-- round {repeat + 1} of {args.repeat}")
-            began = time.monotonic()
-            ratio, cpu_ms, round_calls = _timed_round(args, base_url)
-            windows.append((began, time.monotonic()))
-            pauses = collections.within(windows[-1])
+            # A `harness run` is a process of its own: the rounds before this one leave it no garbage
+            # for its collector to trace (30,000 objects and 50-100 ms in the middle of a round, seen).
+            gc.collect()
+            ratio, cpu_ms, round_calls, window = _timed_round(args, base_url)
+            windows.append(window)
+            pauses = collections.within(windows[-1][:2])
             print(f"driver full GCs:     {len(pauses)}, {1000 * sum(pauses):.0f} ms in all, longest {1000 * max(pauses, default=0):.0f} ms")
             ratios.append(ratio)
             driver_cpu.append(cpu_ms)
@@ -221,8 +226,9 @@ def main() -> None:
         print(f"driver CPU per call over {len(ratios)} rounds: median {statistics.median(driver_cpu):.2f} ms")
 
 
-def _timed_round(args: argparse.Namespace, base_url: str) -> tuple[float, float, int]:
-    """Run one round, print its figures, return its ratio, the driver's CPU milliseconds per call and the calls made."""
+def _timed_round(args: argparse.Namespace, base_url: str) -> tuple[float, float, int, tuple[float, float, float]]:
+    """Run one round, print its figures; return its ratio, the driver's CPU milliseconds per call, the calls made and
+    when it ran: its start and end (`time.monotonic`) and the seconds left out of its wall time (the workers' start)."""
     from harness.config import load_round_config
     from harness.llm._call_workers import ProcessCallWorkers
     from harness.session import live_client, run_round
@@ -248,9 +254,11 @@ def _timed_round(args: argparse.Namespace, base_url: str) -> tuple[float, float,
         config = _write_round(Path(scratch), base_url, args.models, args.questions, args.concurrency, args.workers)
         client = live_client(load_round_config(config))
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+        began = time.monotonic()
         started = time.perf_counter()
         report = run_round(config, Path(scratch) / "run", client)
         wall = time.perf_counter() - started
+        ended = time.monotonic()
         workers = client.backend if isinstance(client.backend, ProcessCallWorkers) else None
         if workers is not None:
             wall -= workers.start_s
@@ -280,7 +288,7 @@ def _timed_round(args: argparse.Namespace, base_url: str) -> tuple[float, float,
     print(f"{who} CPU per call:  {1000 * cpu_s / calls:.2f} ms  ({cpu_s:.2f} s in all, {100 * cpu_s / wall:.0f}% of the wall time)")
     if workers is not None:
         print(f"workers CPU per call: {1000 * workers.cpu_s / calls:.2f} ms  ({workers.cpu_s:.2f} s in all, start excluded)")
-    return wall / bound, 1000 * cpu_s / calls, calls
+    return wall / bound, 1000 * cpu_s / calls, calls, (began, ended, workers.start_s if workers is not None else 0.0)
 
 if __name__ == "__main__":
     main()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .._asyncio import run_in_new_loop
 from .._errors import FormatError, HarnessError
 from .._validation import describe_validation_error
 from ..config import ModelConfig, RoundConfig, SamplingConfig, SamplingSettings
@@ -227,7 +227,7 @@ def import_multivac_round(
     cassette = Cassette(run.cassette_path)
     client = RecordingClient(_script(raw, [c.name for c in rubric.criteria], rubric.justification_field), cassette)
     try:
-        asyncio.run(execute_run(run, plan_of_run(run), client, run.results_dir))
+        run_in_new_loop(execute_run(run, plan_of_run(run), client, run.results_dir))
     finally:
         cassette.close()
     return run

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._errors import EmptyReplyError, classify_failure, is_retryable, retry_after_seconds, status_of
 from ._types import ChatRequest, FailureClass, Usage
+from ._unwanted_pricing import litellm_pricing_skipped, skip_unwanted_pricing
 from ._wire import Wire, proxies_from_env
 
 __all__ = [
@@ -36,7 +37,8 @@ def import_litellm() -> Any:
     `openai/` models go through LiteLLM's own HTTP handler, the one most of its providers
     use, rather than through the openai SDK: the SDK's request transformation costs about
     2 ms of CPU per call (benchmarks/dispatch.py). Setting the variable to false restores
-    the SDK path.
+    the SDK path. Replies whose price the harness does not take from LiteLLM are not priced
+    by it (`_unwanted_pricing.py`).
     """
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     os.environ.setdefault("EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER", "true")
@@ -48,6 +50,7 @@ def import_litellm() -> Any:
         # scans them again, where a full collection would stall the first calls (0.2-0.35 s seen).
         gc.freeze()
 
+    skip_unwanted_pricing()
     litellm.suppress_debug_info = True
     litellm.drop_params = True
     return litellm
@@ -167,7 +170,8 @@ class AttemptRunner:
         if call.api_key is not None:
             kwargs["api_key"] = call.api_key
         async with self._wire.slot(self.route_of(request.model)) as session:
-            response = await self._litellm.acompletion(**kwargs, shared_session=session)
+            with litellm_pricing_skipped(not call.litellm_price):
+                response = await self._litellm.acompletion(**kwargs, shared_session=session)
         choices = getattr(response, "choices", None)
         if not choices:
             raise EmptyReplyError("the provider returned no choices")

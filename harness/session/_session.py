@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from .._asyncio import run_in_new_loop
 from .._errors import ConfigError, HarnessError
 from ..budget import BudgetGuard
 from ..config import RoundConfig
@@ -187,7 +188,7 @@ def _continue(
         recording = RecordingClient(guard or live, cassette, retry=retry)
         sink = sink or QuietSink()
         try:
-            outcome = asyncio.run(_execute_live(run, plan, recording, guard, sink))
+            outcome = run_in_new_loop(_execute_live(run, plan, recording, guard, sink))
         finally:
             sink.close()
             cassette.close()
@@ -259,7 +260,7 @@ def replay_run(run_dir: Path, out: Path | None, sink: ProgressSink | None = None
     sink = sink or QuietSink()
     plan = plan_of_run(run)
     try:
-        _, files = asyncio.run(execute_run(run, plan, ObservedClient(replay, sink), out_dir, sink=sink))
+        _, files = run_in_new_loop(execute_run(run, plan, ObservedClient(replay, sink), out_dir, sink=sink))
     finally:
         sink.close()
     return RunReport(
