@@ -18,7 +18,7 @@ from harness.cli import app
 from harness.llm import ChatMessage, ChatRequest, import_litellm
 from harness.llm._attempt import AttemptCall, AttemptRunner
 from harness.llm._unwanted_pricing import litellm_pricing_skipped, skip_unwanted_pricing
-from harness.testing import FakeOpenAIServer, echo_responder
+from harness.testing import FakeOpenAIServer, FakeRequest, ResponderResult, echo_responder
 
 from ._round_fixtures import TEST_KEY_ENV, is_judge_request, scores_for, write_question_task, write_round
 
@@ -80,7 +80,7 @@ def test_a_round_records_litellms_price_with_and_without_workers(
     monkeypatch.setenv(TEST_KEY_ENV, "sk-pricing-round")
     write_question_task(tmp_path / "tasks", "q0", "P-000", "Question 0: what does a call cost?")
 
-    def responder(request):  # type: ignore[no-untyped-def]
+    def responder(request: FakeRequest) -> ResponderResult:
         if is_judge_request(request):
             return json.dumps(scores_for(request.model, request.last_user_text))
         return f"An answer from {request.model}."

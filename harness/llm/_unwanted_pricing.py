@@ -2,8 +2,8 @@
 
 LiteLLM's `Logging.response_cost_calculator` runs at least twice per call (for the reply's
 hidden params and for the logging payload). For a model missing from its price map each run
-searches the map's generalisation rules and fails: about a third of a call worker's CPU per
-call (benchmarks/dispatch.py). A call whose price comes from the round config, or that no
+searches the map's generalisation rules and fails: a fifth to a third of an attempt's CPU
+(benchmarks/attempt_cpu.py prints both). A call whose price comes from the round config, or that no
 one prices, has no use for the result (`AttemptCall.litellm_price` is False), so inside
 `litellm_pricing_skipped()` the calculator answers None, what LiteLLM itself answers for a
 reply it cannot price. Calls that want LiteLLM's price are priced as before.
